@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# hmkit: `make` builds hmkit.ko against the cached test kernel; `make run`
+# and `make test` are the two commands of the README. Everything installs
+# and builds what it needs, and reuses what is up to date.
+
+FLAVOUR ?= plain
+KDIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/hmkit/kernels/$(FLAVOUR)
+RUSTC ?= /usr/bin/rustc
+
+all: module
+
+# Build the module in place against KDIR (the cached kernel by default).
+module:
+	@[ -f $(KDIR)/Makefile ] || qemu/build-kernel.sh $(FLAVOUR)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=i386 RUSTC=$(RUSTC) modules
+
+kernel:
+	qemu/build-kernel.sh $(FLAVOUR)
+
+kernels:
+	for f in $$(awk '!/^#/ && NF { print $$1 }' qemu/config/flavours); do qemu/build-kernel.sh $$f || exit 1; done
+
+hmctl:
+	tools/build-hmctl.sh
+
+setup:
+	tools/setup.sh
+
+# Boot the VM and print the state report (RUN_ARGS: options for qemu/run.sh).
+run:
+	qemu/run.sh $(RUN_ARGS)
+
+# Host tests, module build, and the VM suite on every flavour.
+test:
+	tools/test.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=i386 clean 2>/dev/null || true
+	rm -rf build
+
+.PHONY: all module kernel kernels hmctl setup run test clean

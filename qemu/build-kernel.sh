@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build (or reuse) hmkit's i386 test kernel for one flavour.
+#
+#   qemu/build-kernel.sh FLAVOUR        FLAVOUR as in qemu/config/flavours
+#
+# Debian's linux-source-6.12 is extracted once per patch series into
+# $HMKIT_CACHE/src/, and each flavour is built with O= into
+# $HMKIT_CACHE/kernels/FLAVOUR-KEY, where KEY hashes all that affects the
+# result: source package version, patches, config fragments, rustc, bindgen,
+# gcc and this script. $HMKIT_CACHE/kernels/FLAVOUR links to the current one,
+# so a second run with nothing changed reuses it in a second.
+set -euo pipefail
+. "$(dirname "$0")/../tools/lib.sh"
+
+[ $# -eq 1 ] || die "usage: qemu/build-kernel.sh FLAVOUR (one of: $(all_flavours | xargs))"
+flavour=$1
+fragments=$(flavour_fragments "$flavour")
+
+"$HMKIT_ROOT/tools/setup.sh"
+
+srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+tarball=/usr/src/linux-source-6.12.tar.xz
+[ -f "$tarball" ] || die "$tarball missing: apt-get install linux-source-6.12"
+lib_src=$(rust_lib_src)
+
+patchdir=$HMKIT_ROOT/qemu/patches
+patch_hash=$(cat "$patchdir"/*.patch | sha256sum | cut -c1-12)
+key=$({
+	echo "$srcver"
+	cat "$patchdir"/*.patch
+	for f in $fragments; do cat "$HMKIT_ROOT/qemu/config/$f"; done
+	"$HMKIT_RUSTC" -vV
+	"$HMKIT_BINDGEN" --version
+	gcc --version | head -n1
+	cat "$0"
+} | sha256sum | cut -c1-12)
+
+src=$HMKIT_CACHE/src/linux-$srcver-$patch_hash
+out=$HMKIT_CACHE/kernels/$flavour-$key
+link=$(kernel_dir "$flavour")
+
+if [ -f "$out/.hmkit-built" ]; then
+	ln -sfn "$(basename "$out")" "$link"
+	log "kernel $flavour: up to date ($out)"
+	exit 0
+fi
+
+if [ ! -f "$src/.hmkit-ready" ]; then
+	log "extracting linux-source $srcver and applying $(ls "$patchdir"/*.patch | wc -l) patches"
+	rm -rf "$src" "$src.tmp"
+	mkdir -p "$src.tmp"
+	tar -xf "$tarball" -C "$src.tmp" --strip-components=1
+	for p in "$patchdir"/*.patch; do
+		patch -d "$src.tmp" -p1 --batch --forward --quiet <"$p" ||
+			die "patch $(basename "$p") does not apply to linux-source $srcver: refresh qemu/patches/"
+	done
+	touch "$src.tmp/.hmkit-ready"
+	mv "$src.tmp" "$src"
+fi
+
+kmake() {
+	make -C "$src" O="$out" ARCH=i386 \
+		RUSTC="$HMKIT_RUSTC" HOSTRUSTC="$HMKIT_RUSTC" BINDGEN="$HMKIT_BINDGEN" \
+		RUST_LIB_SRC="$lib_src" "$@"
+}
+
+rm -rf "$out"
+mkdir -p "$out"
+log "configuring kernel $flavour: tinyconfig + $fragments"
+kmake -s tinyconfig >/dev/null
+frag_paths=()
+for f in $fragments; do frag_paths+=("$HMKIT_ROOT/qemu/config/$f"); done
+(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frag_paths[@]}" >/dev/null)
+kmake -s olddefconfig >/dev/null
+
+# Kconfig silently drops what it cannot satisfy: check every requested line.
+dropped=()
+for f in "${frag_paths[@]}"; do
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*)
+			grep -qxF "$line" "$out/.config" || dropped+=("$line (have: $(grep -E "^(# )?${line%%=*}[= ]" "$out/.config" || echo unset))")
+			;;
+		"# CONFIG_"*" is not set")
+			opt=${line#\# }
+			opt=${opt%% *}
+			! grep -q "^$opt=" "$out/.config" || dropped+=("$line (have: $(grep "^$opt=" "$out/.config"))")
+			;;
+		esac
+	done <"$f"
+done
+if [ ${#dropped[@]} -gt 0 ]; then
+	printf 'hmkit: error: Kconfig did not keep these options for flavour %s:\n' "$flavour" >&2
+	printf '  %s\n' "${dropped[@]}" >&2
+	die "fix the fragments in qemu/config/ (a dependency is missing) and run again"
+fi
+kmake -s rustavailable >/dev/null || die "the kernel says Rust is not available: run 'make -C $src O=$out rustavailable' to see why"
+
+log "building kernel $flavour with $(nproc) jobs (3-10 minutes cold; log: $out/build.log)"
+start=$(date +%s)
+if ! kmake -j"$(nproc)" bzImage modules >"$out/build.log" 2>&1; then
+	grep -E 'error|Error' "$out/build.log" | head -n 30 >&2 || true
+	die "kernel build failed (flavour $flavour): see $out/build.log"
+fi
+touch "$out/.hmkit-built"
+ln -sfn "$(basename "$out")" "$link"
+log "kernel $flavour built in $(($(date +%s) - start)) s: $out/arch/x86/boot/bzImage"
+
+# Drop older builds of this flavour and source trees no build uses any more.
+for d in "$HMKIT_CACHE/kernels/$flavour"-*; do
+	[ "$d" = "$out" ] || rm -rf "$d"
+done
+for s in "$HMKIT_CACHE"/src/linux-*; do
+	[ -d "$s" ] || continue
+	used=0
+	for k in "$HMKIT_CACHE"/kernels/*/; do
+		[ "$(readlink -f "$k/source" 2>/dev/null)" = "$(readlink -f "$s")" ] && used=1
+	done
+	[ $used = 1 ] || [ "$s" = "$src" ] || rm -rf "$s"
+done

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the guest's initramfs for one flavour from what is already built:
+# busybox, build/FLAVOUR/hmkit.ko, build/hmctl, selftests/ and qemu/init.
+#
+#   qemu/mkinitramfs.sh FLAVOUR      writes build/FLAVOUR/initramfs.cpio
+set -euo pipefail
+. "$(dirname "$0")/../tools/lib.sh"
+
+[ $# -eq 1 ] || die "usage: qemu/mkinitramfs.sh FLAVOUR"
+flavour=$1
+kdir=$(kernel_dir "$flavour")
+gen=$kdir/usr/gen_init_cpio
+ko=$HMKIT_BUILD/$flavour/hmkit.ko
+for f in "$gen" "$ko" "$HMKIT_BUILD/hmctl" "$HMKIT_CACHE/busybox/busybox"; do
+	[ -e "$f" ] || die "$f is missing: run 'make FLAVOUR=$flavour module hmctl' (or 'make run') first"
+done
+
+list=$(mktemp)
+trap 'rm -f "$list"' EXIT
+{
+	for d in /bin /sbin /usr /usr/bin /usr/sbin /dev /proc /sys /tmp /root /lib /lib/modules \
+		/hmkit /out /selftests /selftests/hmkit; do
+		echo "dir $d 0755 0 0"
+	done
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "file /init $HMKIT_ROOT/qemu/init 0755 0 0"
+	echo "file /bin/busybox $HMKIT_CACHE/busybox/busybox 0755 0 0"
+	echo "slink /bin/sh busybox 0777 0 0"
+	echo "file /bin/hmctl $HMKIT_BUILD/hmctl 0755 0 0"
+	echo "file /lib/modules/hmkit.ko $ko 0644 0 0"
+	for f in "$HMKIT_ROOT"/selftests/hmkit/*; do
+		[ -f "$f" ] || continue
+		mode=0644
+		[ -x "$f" ] && mode=0755
+		echo "file /selftests/hmkit/$(basename "$f") $f $mode 0 0"
+	done
+} >"$list"
+out=$HMKIT_BUILD/$flavour/initramfs.cpio
+"$gen" "$list" >"$out.tmp"
+mv "$out.tmp" "$out"

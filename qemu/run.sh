@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot hmkit's i386 test kernel under QEMU, load hmkit.ko, run a command in
+# the guest and exit with its status.
+#
+#   qemu/run.sh [--pae | --flavour F] [--smp N] [--mem SIZE] [--timeout S]
+#               [--out DIR] [--no-load] [--no-build] [--verbose] [-- COMMAND...]
+#
+# COMMAND runs under the guest's /bin/sh (busybox) in /hmkit, the project
+# folder shared read-only; /out is a writable host folder (--out, default a
+# fresh temporary one) for results. Without COMMAND: `hmctl report`.
+# The run fails, showing the lines, when the console shows a WARNING, BUG,
+# Oops, lockdep report, hung task or kmemleak report; a guest that does not
+# finish within the timeout is killed. The boot log is shown with --verbose
+# (and always kept in OUT/console.log, the guest's dmesg in OUT/dmesg.txt).
+set -euo pipefail
+. "$(dirname "$0")/../tools/lib.sh"
+
+usage() { sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+
+flavour=plain smp=2 mem=3G timeout=600 out="" load=1 build=1 verbose=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--pae) flavour=pae ;;
+	--flavour) flavour=${2:?--flavour needs a value}; shift ;;
+	--smp) smp=${2:?--smp needs a value}; shift ;;
+	--mem) mem=${2:?--mem needs a value}; shift ;;
+	--timeout) timeout=${2:?--timeout needs a value}; shift ;;
+	--out) out=${2:?--out needs a value}; shift ;;
+	--no-load) load=0 ;;
+	--no-build) build=0 ;;
+	--verbose) verbose=1 ;;
+	-h | --help) usage 0 ;;
+	--) shift; break ;;
+	*) echo "run.sh: unknown option '$1'" >&2; usage ;;
+	esac
+	shift
+done
+[[ $smp =~ ^[1-8]$ ]] || die "--smp takes 1 to 8 (CONFIG_NR_CPUS=8)"
+[[ $timeout =~ ^[0-9]+$ ]] || die "--timeout takes seconds"
+[ $# -gt 0 ] || set -- hmctl report
+
+[ $build = 0 ] || "$HMKIT_ROOT/tools/build.sh" "$flavour" >&2
+kdir=$(kernel_dir "$flavour")
+initrd=$HMKIT_BUILD/$flavour/initramfs.cpio
+[ -f "$initrd" ] || die "$initrd missing: run tools/build.sh $flavour (or drop --no-build)"
+
+if [ -z "$out" ]; then
+	out=$(mktemp -d "${TMPDIR:-/tmp}/hmkit-run.XXXXXX")
+	trap 'rm -rf "$out"' EXIT
+fi
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out/dmesg.txt"
+# The command, each word quoted for the guest's sh.
+{
+	printf '#!/bin/sh\n'
+	for a in "$@"; do printf "'%s' " "${a//\'/\'\\\'\'}"; done
+	printf '\n'
+} >"$out/cmd.sh"
+
+append="console=ttyS0 acpi=noirq loglevel=5 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 rdinit=/init"
+[ $load = 1 ] || append="$append hmkit.noload"
+cpu=qemu32
+[ "$flavour" != pae ] || cpu=max
+
+log="$out/console.log"
+set +e
+timeout -k 10 "$timeout" qemu-system-i386 \
+	-nodefaults -no-user-config -no-reboot -display none -monitor none \
+	-machine pc -cpu "$cpu" -m "$mem" -smp "$smp" \
+	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" -append "$append" \
+	-serial stdio \
+	-virtfs "local,path=$HMKIT_ROOT,mount_tag=hmkit,security_model=none,readonly=on" \
+	-virtfs "local,path=$out,mount_tag=out,security_model=none" \
+	</dev/null 2>&1 | tee "$log" |
+	awk -v v=$verbose '/^<<<hmkit-init>>>/ { v = 1; next } /^<<<hmkit-exit/ { next } v { print; fflush() }'
+qemu_rc=${PIPESTATUS[0]}
+set -e
+
+# Kernel lines (timestamped) that mean something went wrong, and init's own
+# kmemleak report.
+bad_re='^(.*\[ *[0-9]+\.[0-9]+\] .*(WARNING:|BUG:|Oops|kernel BUG|Kernel panic|general protection fault|Call Trace:|possible (recursive|circular) locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|blocked for more than|soft lockup|hard LOCKUP|UBSAN:|sleeping function called from invalid context|list_(add|del) corruption|unreferenced object|stack-protector)|kmemleak: suspected memory leaks)'
+badness=$(grep -aE "$bad_re" "$log" || true)
+status=$(sed -n 's/^<<<hmkit-exit \([0-9]*\)>>>.*/\1/p' "$log" | tail -n1)
+
+if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+	echo "run.sh: the guest did not finish within ${timeout}s and was killed (raise --timeout if it is just slow)" >&2
+	status=${status:-124}
+fi
+if [ -n "$badness" ]; then
+	echo "run.sh: the kernel reported problems:" >&2
+	echo "$badness" | head -n 40 >&2
+	[ -z "$status" ] || [ "$status" != 0 ] || status=1
+fi
+if [ -z "$status" ]; then
+	[ $verbose = 1 ] || grep -q '^<<<hmkit-init>>>' "$log" || tail -n 40 "$log" >&2
+	echo "run.sh: the guest ended without reporting an exit status (kernel panic or crash? the console is above)" >&2
+	exit 1
+fi
+[ "$status" = 0 ] || [ -z "$badness" ] || echo "run.sh: failing (exit $status)" >&2
+exit "$status"

@@ -1,0 +1,33 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Run hmkit's selftests as kselftest's runner does: KTAP, each test's own
+# output nested behind "# ", one result line per test.
+#
+#   run_tests.sh [TEST...]      default: every hmkit_*.sh beside this file
+cd "$(dirname "$0")" || exit 1
+[ $# -gt 0 ] || set -- hmkit_*.sh
+timeout=$(sed -n 's/^timeout=//p' settings 2>/dev/null)
+echo "TAP version 13"
+echo "1..$#"
+n=0 rc=0
+for t in "$@"; do
+	n=$((n + 1))
+	echo "# selftests: hmkit: $t"
+	out=/tmp/ksft-$$.out
+	sh "./$t" >"$out" 2>&1 &
+	pid=$!
+	(sleep "${timeout:-300}" && kill -TERM $pid 2>/dev/null) &
+	watchdog=$!
+	wait $pid
+	r=$?
+	kill $watchdog 2>/dev/null
+	sed 's/^/# /' "$out"
+	rm -f "$out"
+	case $r in
+	0) echo "ok $n selftests: hmkit: $t" ;;
+	4) echo "ok $n selftests: hmkit: $t # SKIP" ;;
+	143) echo "not ok $n selftests: hmkit: $t # TIMEOUT ${timeout:-300} seconds"; rc=1 ;;
+	*) echo "not ok $n selftests: hmkit: $t # exit=$r"; rc=1 ;;
+	esac
+done
+exit $rc
