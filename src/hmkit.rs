@@ -3,11 +3,13 @@
 //! hmkit: see, measure and test high memory on 32-bit x86 Linux.
 //!
 //! The crate root only wires things together: `sys` is the one layer that
-//! talks to C, `debugfs` renders state for userspace.
+//! talks to C, `mm` builds views of kernel state and owns test objects on
+//! top of it, and `debugfs` renders them for userspace.
 
 use kernel::prelude::*;
 
 mod debugfs;
+mod mm;
 mod sys;
 
 /// hmkit's version, shown in `version`.
@@ -22,7 +24,7 @@ module! {
 }
 
 struct HmKit {
-    _debugfs: sys::debugfs::Dir,
+    _debugfs: debugfs::Files,
 }
 
 impl kernel::Module for HmKit {

@@ -39,8 +39,9 @@ else
 	ktap_fail all_cpus_online "online '$online', present '$present'"
 fi
 
-mode=$(stat -c %a $HMKIT_DEBUGFS/version 2>&1)
-if [ "$mode" = 400 ]; then ktap_pass version_root_only; else ktap_fail version_root_only "mode $mode"; fi
+modes=$(cd $HMKIT_DEBUGFS && stat -c '%n=%a' * | sort | tr '\n' ' ')
+want="control=600 layout=400 pkmap=400 version=400 zones=400 "
+if [ "$modes" = "$want" ]; then ktap_pass debugfs_files_root_only; else ktap_fail debugfs_files_root_only "modes '$modes', want '$want'"; fi
 
 ktap_check hmctl_report hmctl report
 

@@ -57,3 +57,22 @@ hmkit_require_vm() {
 
 # Load hmkit.ko unless it is loaded.
 hmkit_load() { [ -d /sys/module/hmkit ] || insmod "$HMKIT_KO"; }
+
+# Write one command to hmkit's control file; the exit status says whether
+# the module took it, and a refusal's message (errno) goes to stderr.
+hmkit_ctl() { printf '%s\n' "$*" >$HMKIT_DEBUGFS/control; }
+# The highest object handle now listed (the one made last).
+hmkit_last_id() { awk '$1 == "page" || $1 == "vmalloc" { if ($2 > m) m = $2 } END { print m + 0 }' $HMKIT_DEBUGFS/control; }
+# Field FIELD (key=value) of object ID of kind KIND in the control listing.
+hmkit_obj() {
+	awk -v k="$1" -v id="$2" -v f="$3" '$1 == k && $2 == id {
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) { print kv[2]; exit } } }' $HMKIT_DEBUGFS/control
+}
+# A key: value line of a debugfs file.
+hmkit_val() { awk -v k="$2:" '$1 == k { print $2; exit }' "$HMKIT_DEBUGFS/$1"; }
+# A 0x... or decimal number as decimal (busybox printf understands both).
+dec() { printf '%d' "$1"; }
+# An awk function turning "0x..." into a number (busybox awk has no strtonum).
+HMKIT_AWK_HEX='function hex(s,  i, v) { s = tolower(s); sub(/^0x/, "", s); v = 0
+	for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+	return v }'

@@ -2,7 +2,7 @@
 
 //! A small safe debugfs layer.
 //!
-//! A [`Dir`] owns its files and subdirectories; each file owns the data it
+//! A [`Dir`] owns its files; each file owns the data it
 //! renders. Dropping a `Dir` removes its children first, then itself, and a
 //! file's data is freed only after `debugfs_remove()` has returned, which
 //! waits for every running open/read/write of that file. So no callback can
@@ -30,7 +30,7 @@ pub(crate) trait Show: Send + Sync {
 }
 
 /// A file that takes commands.
-#[allow(dead_code)] // The interface for control files; hmkit's first ones come with the pool.
+
 pub(crate) trait Control: Send + Sync {
     /// Takes one command: the bytes of one `write()`, 1 to 4096 of them.
     /// Returns an error, and changes nothing, on input it does not accept.
@@ -80,7 +80,6 @@ unsafe extern "C" fn show_cb<T: Show>(entry: *const c_void, m: *mut c_void) -> c
     }
 }
 
-#[allow(dead_code)]
 unsafe extern "C" fn write_cb<T: Control>(entry: *const c_void, buf: *const c_char, len: usize) -> c_int {
     // SAFETY: as in `show_cb`, `entry` is a live `Entry<T>`.
     let entry = unsafe { &*entry.cast::<Entry<T>>() };
@@ -148,14 +147,9 @@ unsafe impl Sync for Dir {}
 
 /// Owner read, for files that show kernel addresses or state.
 pub(crate) const MODE_READ: u32 = 0o400;
-/// Owner write, for control files.
-#[allow(dead_code)]
-pub(crate) const MODE_WRITE: u32 = 0o200;
 /// Owner read and write.
-#[allow(dead_code)]
 pub(crate) const MODE_RW: u32 = 0o600;
 
-#[allow(dead_code)]
 impl Dir {
     /// Creates a directory at the debugfs root.
     pub(crate) fn new(name: &CStr) -> Result<Self> {
@@ -171,21 +165,9 @@ impl Dir {
         Ok(Self { dentry, files: KVec::new(), dirs: KVec::new() })
     }
 
-    /// Creates a subdirectory owned by this one.
-    pub(crate) fn subdir(&mut self, name: &CStr) -> Result<&mut Dir> {
-        let dir = Self::create(name, self.dentry)?;
-        self.dirs.push(dir, GFP_KERNEL)?;
-        self.dirs.last_mut().ok_or(EINVAL)
-    }
-
     /// A read-only file (mode 0400) rendering `data`.
     pub(crate) fn read_only<T: Show + 'static>(&mut self, name: &CStr, data: T) -> Result {
         self.add(name, MODE_READ, data, Some(show_cb::<T>), None)
-    }
-
-    /// A write-only control file (mode 0200).
-    pub(crate) fn write_only<T: Control + 'static>(&mut self, name: &CStr, data: T) -> Result {
-        self.add(name, MODE_WRITE, data, None, Some(write_cb::<T>))
     }
 
     /// A file that renders `data` and takes commands (mode 0600).

@@ -15,10 +15,77 @@
 //! (Returning a `u64` is fine.) `tools/check-abi.sh` enforces this.
 
 use kernel::ffi::{c_char, c_int, c_uint, c_void};
+use kernel::prelude::*;
 
 pub(crate) mod debugfs;
+pub(crate) mod highmem;
+
+/// Mirrors `struct hmkit_layout` in `shim.h`.
+#[repr(C)]
+#[derive(Default, Clone, Copy)]
+pub(crate) struct RawLayout {
+    pub(crate) page_size: usize,
+    pub(crate) pmd_size: usize,
+    pub(crate) page_offset: usize,
+    pub(crate) high_memory: usize,
+    pub(crate) vmalloc_start: usize,
+    pub(crate) vmalloc_end: usize,
+    pub(crate) pkmap_base: usize,
+    pub(crate) last_pkmap: usize,
+    pub(crate) ldt_base: usize,
+    pub(crate) ldt_end: usize,
+    pub(crate) cpu_entry_area_base: usize,
+    pub(crate) cpu_entry_area_size: usize,
+    pub(crate) fixaddr_tot_start: usize,
+    pub(crate) fixaddr_start: usize,
+    pub(crate) fixaddr_top: usize,
+    pub(crate) kmap_local_start: usize,
+    pub(crate) kmap_local_end: usize,
+    pub(crate) kmap_local_slots: usize,
+    pub(crate) nr_cpus: usize,
+    pub(crate) pae: c_uint,
+}
+
+/// Mirrors `struct hmkit_zone` in `shim.h`.
+#[repr(C)]
+struct RawZone {
+    name: *const c_char,
+    start_pfn: usize,
+    spanned: usize,
+    present: usize,
+    managed: usize,
+    free: usize,
+    highmem: c_uint,
+}
+
+/// One zone of node 0, in pages.
+#[derive(Clone, Copy)]
+pub(crate) struct ZoneInfo {
+    pub(crate) name: &'static kernel::str::CStr,
+    pub(crate) start_pfn: usize,
+    pub(crate) spanned: usize,
+    pub(crate) present: usize,
+    pub(crate) managed: usize,
+    pub(crate) free: usize,
+    pub(crate) highmem: bool,
+}
 
 extern "C" {
+    fn hmkit_layout(l: *mut RawLayout);
+    fn hmkit_zone(idx: c_uint, z: *mut RawZone) -> c_int;
+    fn hmkit_pkmap_slot(idx: c_uint, vaddr: *mut usize, pfn: *mut usize) -> c_int;
+    fn hmkit_page_to_pfn(page: *mut c_void) -> usize;
+    fn hmkit_page_is_highmem(page: *mut c_void) -> c_uint;
+    fn hmkit_page_zone_name(page: *mut c_void) -> *const c_char;
+    fn hmkit_page_address(page: *mut c_void) -> *mut c_void;
+    fn hmkit_kmap_local(page: *mut c_void) -> *mut c_void;
+    fn hmkit_kunmap_local(addr: *mut c_void);
+    fn hmkit_kmap_atomic(page: *mut c_void) -> *mut c_void;
+    fn hmkit_kunmap_atomic(addr: *mut c_void);
+    fn hmkit_kmap(page: *mut c_void) -> *mut c_void;
+    fn hmkit_kunmap(page: *mut c_void);
+    fn hmkit_vmalloc_page(addr: *const c_void, pfn: *mut usize, highmem: *mut c_uint, zone: *mut *const c_char)
+        -> c_int;
     fn hmkit_kernel_release() -> *const c_char;
     fn hmkit_config_pae() -> c_uint;
     fn hmkit_num_online_cpus() -> c_uint;
@@ -52,4 +119,51 @@ pub(crate) fn config_pae() -> bool {
 pub(crate) fn num_online_cpus() -> u32 {
     // SAFETY: reads the online CPU mask's weight; no preconditions.
     unsafe { hmkit_num_online_cpus() }
+}
+
+/// The kernel's virtual-address layout, read live.
+pub(crate) fn layout() -> RawLayout {
+    let mut l = RawLayout::default();
+    // SAFETY: `l` is a valid, writable `struct hmkit_layout`.
+    unsafe { hmkit_layout(&mut l) };
+    l
+}
+
+/// Zone `idx` of node 0, or `None` past the last zone.
+pub(crate) fn zone(idx: u32) -> Option<ZoneInfo> {
+    let mut z = RawZone { name: core::ptr::null(), start_pfn: 0, spanned: 0, present: 0, managed: 0, free: 0, highmem: 0 };
+    // SAFETY: `z` is a valid, writable `struct hmkit_zone`.
+    if unsafe { hmkit_zone(idx, &mut z) } != 0 {
+        return None;
+    }
+    Some(ZoneInfo {
+        // SAFETY: on success `name` is the zone's static name.
+        name: unsafe { kernel::str::CStr::from_char_ptr(z.name) },
+        start_pfn: z.start_pfn,
+        spanned: z.spanned,
+        present: z.present,
+        managed: z.managed,
+        free: z.free,
+        highmem: z.highmem != 0,
+    })
+}
+
+/// What the kernel's pkmap slot `idx` maps right now.
+pub(crate) enum PkmapSlot {
+    /// The PTE is clear.
+    Clear,
+    /// The PTE maps `pfn`.
+    Mapped { vaddr: usize, pfn: usize },
+}
+
+/// Reads pkmap slot `idx`'s PTE; `ENOENT` past `LAST_PKMAP`.
+pub(crate) fn pkmap_slot(idx: u32) -> Result<PkmapSlot> {
+    let (mut vaddr, mut pfn) = (0usize, 0usize);
+    // SAFETY: the out pointers are valid locals; the shim checks `idx`.
+    let ret = unsafe { hmkit_pkmap_slot(idx, &mut vaddr, &mut pfn) };
+    match ret {
+        0 => Ok(PkmapSlot::Clear),
+        1 => Ok(PkmapSlot::Mapped { vaddr, pfn }),
+        e => Err(kernel::error::Error::from_errno(e)),
+    }
 }

@@ -10,6 +10,14 @@
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/pgtable.h>
+#include <linux/vmalloc.h>
+#include <linux/vmstat.h>
+#include <asm/cpu_entry_area.h>
+#include <asm/fixmap.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -32,6 +40,150 @@ unsigned int hmkit_config_pae(void)
 unsigned int hmkit_num_online_cpus(void)
 {
 	return num_online_cpus();
+}
+
+/* --- address-space layout --------------------------------------------- */
+
+void hmkit_layout(struct hmkit_layout *l)
+{
+	l->page_size = PAGE_SIZE;
+	l->pmd_size = PMD_SIZE;
+	l->page_offset = PAGE_OFFSET;
+	l->high_memory = (unsigned long)high_memory;
+	l->vmalloc_start = VMALLOC_START;
+	l->vmalloc_end = VMALLOC_END;
+	l->pkmap_base = PKMAP_BASE;
+	l->last_pkmap = LAST_PKMAP;
+	l->ldt_base = LDT_BASE_ADDR;
+	l->ldt_end = LDT_END_ADDR;
+	l->cpu_entry_area_base = CPU_ENTRY_AREA_BASE;
+	l->cpu_entry_area_size = CPU_ENTRY_AREA_MAP_SIZE;
+	l->fixaddr_tot_start = FIXADDR_TOT_START;
+	l->fixaddr_start = FIXADDR_START;
+	l->fixaddr_top = FIXADDR_TOP;
+	l->kmap_local_slots = KM_MAX_IDX;
+	/* The fixmap's kmap_local/kmap_atomic slots, KM_MAX_IDX per CPU. */
+	l->kmap_local_start = __fix_to_virt(FIX_KMAP_END);
+	l->kmap_local_end = __fix_to_virt(FIX_KMAP_BEGIN) + PAGE_SIZE;
+	l->nr_cpus = nr_cpu_ids;
+	l->pae = IS_ENABLED(CONFIG_X86_PAE);
+}
+
+/* --- zones -------------------------------------------------------------- */
+
+int hmkit_zone(unsigned int idx, struct hmkit_zone *z)
+{
+	struct zone *zone;
+
+	if (idx >= MAX_NR_ZONES)
+		return -ENOENT;
+	zone = &NODE_DATA(0)->node_zones[idx];
+	z->name = zone->name;
+	z->start_pfn = zone->zone_start_pfn;
+	z->spanned = zone->spanned_pages;
+	z->present = zone->present_pages;
+	z->managed = zone_managed_pages(zone);
+	z->free = zone_page_state(zone, NR_FREE_PAGES);
+	z->highmem = is_highmem(zone);
+	return 0;
+}
+
+/* --- pages and the kernel's mappings ------------------------------------ */
+
+unsigned long hmkit_page_to_pfn(struct page *page)
+{
+	return page_to_pfn(page);
+}
+
+unsigned int hmkit_page_is_highmem(struct page *page)
+{
+	return PageHighMem(page);
+}
+
+const char *hmkit_page_zone_name(struct page *page)
+{
+	return page_zone(page)->name;
+}
+
+void *hmkit_page_address(struct page *page)
+{
+	return page_address(page);
+}
+
+void *hmkit_kmap_local(struct page *page)
+{
+	return kmap_local_page(page);
+}
+
+void hmkit_kunmap_local(void *addr)
+{
+	kunmap_local(addr);
+}
+
+void *hmkit_kmap_atomic(struct page *page)
+{
+	return kmap_atomic(page);
+}
+
+void hmkit_kunmap_atomic(void *addr)
+{
+	kunmap_atomic(addr);
+}
+
+void *hmkit_kmap(struct page *page)
+{
+	return kmap(page);
+}
+
+void hmkit_kunmap(struct page *page)
+{
+	kunmap(page);
+}
+
+/*
+ * The page behind a vmalloc address: its pfn, zone and whether it is
+ * highmem. -EFAULT if @addr is not a mapped vmalloc address.
+ */
+int hmkit_vmalloc_page(const void *addr, unsigned long *pfn,
+		       unsigned int *highmem, const char **zone)
+{
+	struct page *page;
+
+	if (!is_vmalloc_addr(addr))
+		return -EFAULT;
+	page = vmalloc_to_page(addr);
+	if (!page)
+		return -EFAULT;
+	*pfn = page_to_pfn(page);
+	*highmem = PageHighMem(page);
+	*zone = page_zone(page)->name;
+	return 0;
+}
+
+/*
+ * Reads the kernel's pkmap PTE of slot @idx. Returns 1 and sets *@pfn when
+ * the slot maps a page (in use, or released but not yet flushed: the
+ * counts that tell the two apart are private to mm/highmem.c), 0 when it is
+ * clear, -ENOENT past LAST_PKMAP and -EFAULT if the page table is not there.
+ * The read is lockless (kmap_lock is private): with PAE the two halves of
+ * the PTE are read so that a concurrent change cannot tear them.
+ */
+int hmkit_pkmap_slot(unsigned int idx, unsigned long *vaddr, unsigned long *pfn)
+{
+	unsigned int level;
+	pte_t *ptep, pte;
+
+	if (idx >= LAST_PKMAP)
+		return -ENOENT;
+	*vaddr = PKMAP_ADDR(idx);
+	ptep = lookup_address(*vaddr, &level);
+	if (!ptep || level != PG_LEVEL_4K)
+		return -EFAULT;
+	pte = ptep_get_lockless(ptep);
+	if (!pte_present(pte))
+		return 0;
+	*pfn = pte_pfn(pte);
+	return 1;
 }
 
 /* --- debugfs ------------------------------------------------------------ */

@@ -10,7 +10,46 @@
 #include <linux/types.h>
 
 struct dentry;
+struct page;
 struct seq_file;
+
+/* Where things are in the kernel's virtual address space (Rust: sys::RawLayout). */
+struct hmkit_layout {
+	unsigned long page_size, pmd_size;
+	unsigned long page_offset, high_memory;
+	unsigned long vmalloc_start, vmalloc_end;
+	unsigned long pkmap_base, last_pkmap;
+	unsigned long ldt_base, ldt_end;
+	unsigned long cpu_entry_area_base, cpu_entry_area_size;
+	unsigned long fixaddr_tot_start, fixaddr_start, fixaddr_top;
+	unsigned long kmap_local_start, kmap_local_end;
+	unsigned long kmap_local_slots, nr_cpus;
+	unsigned int pae;
+};
+
+/* One zone of node 0, in pages (Rust: sys::RawZone). */
+struct hmkit_zone {
+	const char *name;
+	unsigned long start_pfn, spanned, present, managed, free;
+	unsigned int highmem;
+};
+
+void hmkit_layout(struct hmkit_layout *l);
+int hmkit_zone(unsigned int idx, struct hmkit_zone *z);
+
+unsigned long hmkit_page_to_pfn(struct page *page);
+unsigned int hmkit_page_is_highmem(struct page *page);
+const char *hmkit_page_zone_name(struct page *page);
+void *hmkit_page_address(struct page *page);
+void *hmkit_kmap_local(struct page *page);
+void hmkit_kunmap_local(void *addr);
+void *hmkit_kmap_atomic(struct page *page);
+void hmkit_kunmap_atomic(void *addr);
+void *hmkit_kmap(struct page *page);
+void hmkit_kunmap(struct page *page);
+int hmkit_vmalloc_page(const void *addr, unsigned long *pfn,
+		       unsigned int *highmem, const char **zone);
+int hmkit_pkmap_slot(unsigned int idx, unsigned long *vaddr, unsigned long *pfn);
 
 const char *hmkit_kernel_release(void);
 unsigned int hmkit_config_pae(void);

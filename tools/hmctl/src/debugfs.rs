@@ -34,8 +34,41 @@ impl Debugfs {
         })
     }
 
+    /// Writes `data` to file `name` in one write() call.
+    pub fn write(&self, name: &str, data: &[u8]) -> Result<(), std::io::Error> {
+        use std::io::Write;
+        if name.contains('/') || name.starts_with('.') {
+            return Err(std::io::Error::from_raw_os_error(nix::libc::EINVAL));
+        }
+        let mut f = std::fs::OpenOptions::new().write(true).open(self.dir.join(name))?;
+        let n = f.write(data)?;
+        if n != data.len() {
+            return Err(std::io::Error::other(format!("short write: {n} of {} bytes", data.len())));
+        }
+        Ok(())
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+/// `hmctl write`: standard input to `file` in one write(); prints `ok` or
+/// the errno's name on standard output.
+pub fn write_stdin(fs: &Debugfs, file: &str) -> Result<(), String> {
+    use std::io::Read;
+    let mut data = Vec::new();
+    std::io::stdin().read_to_end(&mut data).map_err(|e| format!("reading standard input: {e}"))?;
+    match fs.write(file, &data) {
+        Ok(()) => {
+            println!("ok");
+            Ok(())
+        }
+        Err(e) => {
+            let name = e.raw_os_error().map(|n| format!("{:?}", nix::errno::Errno::from_raw(n)));
+            println!("{}", name.as_deref().unwrap_or("error"));
+            Err(format!("{file}: {e}"))
+        }
     }
 }
 
@@ -50,6 +83,36 @@ pub fn value<'a>(text: &'a str, key: &str) -> Result<&'a str, String> {
         .find(|(k, _)| *k == key)
         .map(|(_, v)| v)
         .ok_or_else(|| format!("no '{key}' line"))
+}
+
+/// Parses a number as hmkit prints it: decimal, or hex with `0x`.
+pub fn number(s: &str) -> Result<u64, String> {
+    let r = match s.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => s.parse(),
+    };
+    r.map_err(|_| format!("'{s}' is not a number"))
+}
+
+/// The `key: value` number `key`.
+pub fn value_number(text: &str, key: &str) -> Result<u64, String> {
+    number(value(text, key)?).map_err(|e| format!("{key}: {e}"))
+}
+
+/// The rows of the table whose header row starts with `first_column`, each
+/// split on white space, up to the next blank line. The header is checked
+/// against `columns`, so that a format change is an error, not garbage.
+pub fn table<'a>(text: &'a str, columns: &[&str]) -> Result<Vec<Vec<&'a str>>, String> {
+    let mut lines = text.lines().skip_while(|l| l.split_whitespace().next() != Some(columns[0]));
+    let header: Vec<&str> = lines.next().ok_or_else(|| format!("no table starting with '{}'", columns[0]))?.split_whitespace().collect();
+    if header != columns {
+        return Err(format!("unexpected table header {header:?}, want {columns:?}"));
+    }
+    let rows: Vec<Vec<&str>> = lines.take_while(|l| !l.trim().is_empty()).map(|l| l.split_whitespace().collect()).collect();
+    if let Some(bad) = rows.iter().find(|r| r.len() != columns.len()) {
+        return Err(format!("table row {bad:?} does not have {} columns", columns.len()));
+    }
+    Ok(rows)
 }
 
 /// The `version` file.
@@ -105,6 +168,27 @@ mod tests {
     #[test]
     fn value_splits_at_first_colon_only() {
         assert_eq!(value("a: b: c\n", "a").unwrap(), "b: c");
+    }
+
+    #[test]
+    fn numbers_and_tables() {
+        assert_eq!(number("0xc0000000").unwrap(), 0xc000_0000);
+        assert_eq!(number("42").unwrap(), 42);
+        assert!(number("0xzz").is_err() && number("-1").is_err() && number("").is_err());
+        let t = "a: 1\n\nx y z\n1 2 3\n4 5 6\n\nother\n";
+        assert_eq!(table(t, &["x", "y", "z"]).unwrap(), vec![vec!["1", "2", "3"], vec!["4", "5", "6"]]);
+        assert!(table(t, &["x", "y"]).unwrap_err().contains("header"));
+        assert!(table("x y\n1\n", &["x", "y"]).unwrap_err().contains("columns"));
+        assert!(table("nothing\n", &["x"]).is_err());
+    }
+
+    #[test]
+    fn errno_names_are_what_tests_match() {
+        assert_eq!(format!("{:?}", nix::errno::Errno::from_raw(22)), "EINVAL");
+        assert_eq!(format!("{:?}", nix::errno::Errno::from_raw(7)), "E2BIG");
+        let fs = Debugfs::new(PathBuf::from("/nonexistent/hmkit"));
+        assert_eq!(fs.write("control", b"x").unwrap_err().raw_os_error(), Some(2));
+        assert_eq!(fs.write("../x", b"x").unwrap_err().raw_os_error(), Some(22));
     }
 
     #[test]

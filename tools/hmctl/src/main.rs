@@ -3,8 +3,11 @@
 //! kernel's own /proc files, and presents them as text or JSON.
 
 mod debugfs;
+mod layout;
 mod meminfo;
+mod pkmap;
 mod report;
+mod zones;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,6 +36,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The kernel's virtual address space, drawn top to bottom
+    Layout {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Node 0's zones: where lowmem ends and highmem starts, sizes, free pages
+    Zones {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// The kernel's own pkmap (kmap()) slots that map a page right now
+    Pkmap {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send standard input to one of hmkit's files in a single write() and
+    /// print the kernel's answer: `ok`, or the errno's name (e.g. `EINVAL`)
+    Write {
+        /// File name under the debugfs directory, e.g. `control`
+        file: String,
+    },
     /// Print one of hmkit's debugfs files as the module renders it
     Cat {
         /// File name under the debugfs directory, e.g. `version`
@@ -45,11 +72,34 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Report { json: false }) {
         Command::Report { json } => report::report(&fs, json),
         Command::Version { json } => report::version(&fs, json),
+        Command::Layout { json } => {
+            let l = layout::Layout::parse(&fs.read("layout")?)?;
+            output(json, &l, || layout::draw(&l))
+        }
+        Command::Zones { json } => {
+            let z = zones::parse(&fs.read("zones")?)?;
+            output(json, &z, || zones::render(&z, 4096))
+        }
+        Command::Pkmap { json } => {
+            let p = pkmap::parse(&fs.read("pkmap")?)?;
+            output(json, &p, || pkmap::render(&p))
+        }
+        Command::Write { file } => debugfs::write_stdin(&fs, &file),
         Command::Cat { file } => {
             print!("{}", fs.read(&file)?);
             Ok(())
         }
     }
+}
+
+/// Prints `value` as JSON, or the text `render` makes.
+fn output<T: serde::Serialize>(json: bool, value: &T, render: impl FnOnce() -> String) -> Result<(), String> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value).map_err(|e| e.to_string())?);
+    } else {
+        print!("{}", render());
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {

@@ -2,7 +2,9 @@
 //! `hmctl report` and `hmctl version`.
 
 use crate::debugfs::{Debugfs, Version};
+use crate::layout::{self, human, Layout};
 use crate::meminfo::MemInfo;
+use crate::{pkmap, zones};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -10,28 +12,26 @@ struct Report {
     version: Version,
     cpus_online: String,
     meminfo: MemInfo,
-}
-
-fn mib(kb: u64) -> String {
-    format!("{:.1} MiB", kb as f64 / 1024.0)
+    zones: Vec<zones::Zone>,
+    layout: Layout,
+    pkmap: pkmap::Pkmap,
 }
 
 pub fn version(fs: &Debugfs, json: bool) -> Result<(), String> {
     let v = Version::parse(&fs.read("version")?)?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
-    } else {
-        println!(
-            "hmkit {} on Linux {} ({} paging), {} CPUs online",
+    crate::output(json, &v, || {
+        format!(
+            "hmkit {} on Linux {} ({} paging), {} CPUs online\n",
             v.hmkit,
             v.kernel,
             if v.pae { "PAE 3-level" } else { "2-level" },
             v.cpus_online
-        );
-    }
-    Ok(())
+        )
+    })
 }
 
+/// The state of the running kernel on one screen: versions, memory, zones,
+/// the kernel's pkmap use and the address-space drawing.
 pub fn report(fs: &Debugfs, json: bool) -> Result<(), String> {
     let r = Report {
         version: Version::parse(&fs.read("version")?)?,
@@ -40,18 +40,34 @@ pub fn report(fs: &Debugfs, json: bool) -> Result<(), String> {
             .trim()
             .to_string(),
         meminfo: MemInfo::read()?,
+        zones: zones::parse(&fs.read("zones")?)?,
+        layout: Layout::parse(&fs.read("layout")?)?,
+        pkmap: pkmap::parse(&fs.read("pkmap")?)?,
     };
-    if json {
-        println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
-        return Ok(());
-    }
-    let m = &r.meminfo;
-    println!("hmkit {} on Linux {}", r.version.hmkit, r.version.kernel);
-    println!("  paging      {}", if r.version.pae { "PAE (3-level, 64-bit PTEs)" } else { "2-level (32-bit PTEs)" });
-    println!("  cpus online {}", r.cpus_online);
-    println!("  memory      {} total = {} low (direct-mapped) + {} high", mib(m.mem_total_kb), mib(m.low_total_kb), mib(m.high_total_kb));
-    println!("  free        {} low, {} high", mib(m.low_free_kb), mib(m.high_free_kb));
-    println!("  vmalloc     {} of kernel virtual space", mib(m.vmalloc_total_kb));
-    println!("  debugfs     {}", fs.dir().display());
-    Ok(())
+    crate::output(json, &r, || {
+        let m = &r.meminfo;
+        let kb = |k: u64| human(k * 1024);
+        let mut s = format!("hmkit {} on Linux {}\n", r.version.hmkit, r.version.kernel);
+        s += &format!(
+            "  paging      {}\n",
+            if r.version.pae { "PAE (3-level, 64-bit PTEs)" } else { "2-level (32-bit PTEs)" }
+        );
+        s += &format!("  cpus online {}\n", r.cpus_online);
+        s += &format!(
+            "  memory      {} total = {} low (direct-mapped) + {} high\n",
+            kb(m.mem_total_kb),
+            kb(m.low_total_kb),
+            kb(m.high_total_kb)
+        );
+        s += &format!("  free        {} low, {} high\n", kb(m.low_free_kb), kb(m.high_free_kb));
+        s += &format!(
+            "  pkmap       {} of {} kmap() slots mapped\n",
+            r.pkmap.mapped, r.pkmap.last_pkmap
+        );
+        s += &format!("  debugfs     {}\n\n", fs.dir().display());
+        s += &zones::render(&r.zones, r.layout.page_size);
+        s += "\n";
+        s += &layout::draw(&r.layout);
+        s
+    })
 }

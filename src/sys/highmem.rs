@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe wrappers over the kernel's highmem mechanisms.
+//!
+//! Each wrapper hands out views of a page only for as long as the mapping
+//! exists, and only in the way the mechanism allows:
+//!
+//! - [`OwnedPage::map_local`] / [`OwnedPage::map_local_mut`]:
+//!   `kmap_local_page`. The view lives in a closure, so nested mappings are
+//!   unmapped in reverse order (the LIFO rule), and the view cannot leave
+//!   the thread that mapped it. The task may be preempted inside; the kernel
+//!   saves and restores the mapping.
+//! - [`OwnedPage::map_atomic`] / [`OwnedPage::map_atomic_mut`]:
+//!   `kmap_atomic`: as above, with preemption and page faults off for the
+//!   whole closure. The closure must not sleep (no `GFP_KERNEL` allocation,
+//!   no mutex); with `CONFIG_DEBUG_ATOMIC_SLEEP` the kernel reports a
+//!   violation.
+//! - [`OwnedPage::kmap`]: the kernel's persistent pkmap (`kmap`/`kunmap`).
+//!   A guard that may be kept across sleeps and sent to other threads; it
+//!   may sleep to map, until a pkmap slot is free.
+//!
+//! Mutable views need `&mut OwnedPage`, shared views `&OwnedPage`, so Rust's
+//! borrow rules keep a page from being written through one view while read
+//! through another.
+
+use super::{
+    hmkit_kmap, hmkit_kmap_atomic, hmkit_kmap_local, hmkit_kunmap, hmkit_kunmap_atomic, hmkit_kunmap_local,
+    hmkit_page_address, hmkit_page_is_highmem, hmkit_page_to_pfn, hmkit_page_zone_name, hmkit_vmalloc_page,
+};
+use kernel::ffi::{c_char, c_uint, c_void};
+use kernel::page::{Page, PAGE_SIZE};
+use kernel::prelude::*;
+use kernel::str::CStr;
+
+/// A page this module allocated and owns; freed on drop.
+///
+/// Besides scoped mappings, an `OwnedPage` can hold persistent `kmap()`
+/// references of its own ([`OwnedPage::kmap_hold`]), for tests that keep a
+/// page mapped across calls; they are dropped with the page.
+///
+/// # Invariants
+///
+/// `kmap_holds` is the number of `kmap()` calls on `page` made through
+/// `kmap_hold` and not yet undone.
+pub(crate) struct OwnedPage {
+    page: Page,
+    kmap_holds: u32,
+}
+
+impl OwnedPage {
+    /// Allocates a page that may come from highmem (`GFP_KERNEL |
+    /// __GFP_HIGHMEM`, as `GFP_HIGHUSER` but without the cpuset wall), zeroed.
+    pub(crate) fn alloc_high() -> Result<Self> {
+        // INVARIANT: no kmap held yet.
+        Ok(Self { page: Page::alloc_page(GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO)?, kmap_holds: 0 })
+    }
+
+    /// Takes one more persistent `kmap()` reference, kept until
+    /// [`OwnedPage::kmap_release`] or drop; returns the mapping's address.
+    /// May sleep until a pkmap slot is free.
+    pub(crate) fn kmap_hold(&mut self) -> Result<usize> {
+        let holds = self.kmap_holds.checked_add(1).ok_or(EBUSY)?;
+        // SAFETY: the page is valid; the reference is recorded below and
+        // undone by `kmap_release` or `drop`.
+        let addr = unsafe { hmkit_kmap(self.raw()) };
+        // INVARIANT: one more outstanding kmap().
+        self.kmap_holds = holds;
+        Ok(addr as usize)
+    }
+
+    /// Drops one reference taken by [`OwnedPage::kmap_hold`]; `EINVAL` if
+    /// none is held.
+    pub(crate) fn kmap_release(&mut self) -> Result {
+        if self.kmap_holds == 0 {
+            return Err(EINVAL);
+        }
+        // SAFETY: undoes one of this page's own outstanding kmap() calls.
+        unsafe { hmkit_kunmap(self.raw()) };
+        // INVARIANT: one fewer outstanding kmap().
+        self.kmap_holds -= 1;
+        Ok(())
+    }
+
+    /// How many [`OwnedPage::kmap_hold`] references are outstanding.
+    pub(crate) fn kmap_holds(&self) -> u32 {
+        self.kmap_holds
+    }
+
+    fn raw(&self) -> *mut c_void {
+        self.page.as_ptr().cast()
+    }
+
+    /// The page frame number.
+    pub(crate) fn pfn(&self) -> usize {
+        // SAFETY: `raw()` is a valid `struct page` owned by `self`.
+        unsafe { hmkit_page_to_pfn(self.raw()) }
+    }
+
+    /// The physical address (may be above 4 GiB with PAE).
+    pub(crate) fn phys(&self) -> u64 {
+        (self.pfn() as u64) << 12
+    }
+
+    /// Whether the page is in a highmem zone (has no permanent mapping).
+    pub(crate) fn is_highmem(&self) -> bool {
+        // SAFETY: as in `pfn`.
+        unsafe { hmkit_page_is_highmem(self.raw()) != 0 }
+    }
+
+    /// The name of the page's zone, e.g. `HighMem`.
+    pub(crate) fn zone_name(&self) -> &'static CStr {
+        // SAFETY: as in `pfn`; zone names are static strings.
+        unsafe { CStr::from_char_ptr(hmkit_page_zone_name(self.raw())) }
+    }
+
+    /// The kernel's own address for the page now (`page_address()`): its
+    /// direct-map address for lowmem; for highmem its pkmap slot while one
+    /// maps it (held, or released and not yet flushed), else 0. A page just
+    /// allocated can still have the slot its previous owner left behind.
+    pub(crate) fn kernel_address(&self) -> usize {
+        // SAFETY: as in `pfn`.
+        unsafe { hmkit_page_address(self.raw()) as usize }
+    }
+
+    /// Runs `f` with a read-only `kmap_local_page` view of the page.
+    pub(crate) fn map_local<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        // SAFETY: the page is valid while `self` is borrowed. The mapping is
+        // undone below, after `f`, before any mapping made before this one
+        // (closures nest), which is the LIFO order kmap_local requires; the
+        // slice cannot outlive `f`.
+        unsafe {
+            let addr = hmkit_kmap_local(self.raw());
+            let r = f(core::slice::from_raw_parts(addr.cast::<u8>(), PAGE_SIZE));
+            hmkit_kunmap_local(addr);
+            r
+        }
+    }
+
+    /// Runs `f` with a writable `kmap_local_page` view of the page.
+    pub(crate) fn map_local_mut<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> R {
+        // SAFETY: as in `map_local`; `&mut self` makes the view exclusive.
+        unsafe {
+            let addr = hmkit_kmap_local(self.raw());
+            let r = f(core::slice::from_raw_parts_mut(addr.cast::<u8>(), PAGE_SIZE));
+            hmkit_kunmap_local(addr);
+            r
+        }
+    }
+
+    /// Runs `f` with a read-only `kmap_atomic` view: preemption and page
+    /// faults are off until `f` returns, so `f` must not sleep.
+    pub(crate) fn map_atomic<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        // SAFETY: as in `map_local`.
+        unsafe {
+            let addr = hmkit_kmap_atomic(self.raw());
+            let r = f(core::slice::from_raw_parts(addr.cast::<u8>(), PAGE_SIZE));
+            hmkit_kunmap_atomic(addr);
+            r
+        }
+    }
+
+    /// Runs `f` with a writable `kmap_atomic` view; `f` must not sleep.
+    pub(crate) fn map_atomic_mut<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> R {
+        // SAFETY: as in `map_local_mut`.
+        unsafe {
+            let addr = hmkit_kmap_atomic(self.raw());
+            let r = f(core::slice::from_raw_parts_mut(addr.cast::<u8>(), PAGE_SIZE));
+            hmkit_kunmap_atomic(addr);
+            r
+        }
+    }
+
+    /// Maps the page with the kernel's persistent `kmap()`. May sleep until a
+    /// pkmap slot is free.
+    pub(crate) fn kmap(&self) -> Kmap<'_> {
+        // SAFETY: the page is valid while borrowed by the guard; `kmap` of
+        // a valid page always returns its mapping.
+        let addr = unsafe { hmkit_kmap(self.raw()) };
+        // INVARIANT: `addr` maps `page` until the guard's drop.
+        Kmap { page: self, addr: addr.cast() }
+    }
+}
+
+impl Drop for OwnedPage {
+    fn drop(&mut self) {
+        while self.kmap_release().is_ok() {}
+    }
+}
+
+/// A persistent `kmap()` mapping of a page, undone on drop.
+///
+/// # Invariants
+///
+/// `addr` is the kernel virtual address at which `kmap()` mapped `page`, and
+/// the mapping holds one pkmap reference until this guard drops.
+pub(crate) struct Kmap<'a> {
+    page: &'a OwnedPage,
+    addr: *const u8,
+}
+
+impl Kmap<'_> {
+    /// The virtual address of the mapping (a pkmap slot for a highmem page,
+    /// the direct map for a lowmem page).
+    pub(crate) fn addr(&self) -> usize {
+        self.addr as usize
+    }
+
+    /// A read-only view of the page.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: the mapping is valid for `PAGE_SIZE` bytes while the guard
+        // lives (type invariant); writers need `&mut OwnedPage`, which the
+        // guard's shared borrow excludes.
+        unsafe { core::slice::from_raw_parts(self.addr, PAGE_SIZE) }
+    }
+}
+
+impl Drop for Kmap<'_> {
+    fn drop(&mut self) {
+        // SAFETY: undoes this guard's own `kmap()` (type invariant).
+        unsafe { hmkit_kunmap(self.page.raw()) };
+    }
+}
+
+// SAFETY: a pkmap mapping is global: any thread may use or undo it.
+unsafe impl Send for Kmap<'_> {}
+// SAFETY: `&Kmap` only reads the page.
+unsafe impl Sync for Kmap<'_> {}
+
+/// The page behind one page of a vmalloc area.
+pub(crate) struct VmallocPage {
+    pub(crate) pfn: usize,
+    pub(crate) highmem: bool,
+    pub(crate) zone: &'static CStr,
+}
+
+/// Looks up the page behind `addr`, which must lie in a live vmalloc area
+/// the caller owns (for instance a [`VVec`]'s buffer). Returns `EFAULT` for
+/// an address that is not vmalloc'ed.
+pub(crate) fn vmalloc_page(addr: *const u8) -> Result<VmallocPage> {
+    let (mut pfn, mut highmem, mut zone): (usize, c_uint, *const c_char) = (0, 0, core::ptr::null());
+    // SAFETY: the shim only reads page tables for `addr` after checking it is
+    // a vmalloc address; the out pointers are valid locals.
+    kernel::error::to_result(unsafe { hmkit_vmalloc_page(addr.cast(), &mut pfn, &mut highmem, &mut zone) })?;
+    // SAFETY: on success `zone` is a zone's static name.
+    let zone = unsafe { CStr::from_char_ptr(zone) };
+    Ok(VmallocPage { pfn, highmem: highmem != 0, zone })
+}

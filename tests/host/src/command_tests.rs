@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+use crate::command::{parse, Command, ParseError, MAX_ALLOC, MAX_VMALLOC};
+
+#[test]
+fn accepts_every_verb() {
+    assert_eq!(parse(b"alloc\n"), Ok(Command::Alloc(1)));
+    assert_eq!(parse(b"alloc 16"), Ok(Command::Alloc(16)));
+    assert_eq!(parse(b"free 3\n"), Ok(Command::Free(3)));
+    assert_eq!(parse(b"kmap 4294967295"), Ok(Command::Kmap(u32::MAX)));
+    assert_eq!(parse(b"kunmap\t7"), Ok(Command::Kunmap(7)));
+    assert_eq!(parse(b"  roundtrip   2  \n"), Ok(Command::Roundtrip(2)));
+    assert_eq!(parse(b"vmalloc 65536"), Ok(Command::Vmalloc(65536)));
+    assert_eq!(parse(b"pkmap-flush\n"), Ok(Command::PkmapFlush));
+}
+
+#[test]
+fn refuses_junk() {
+    let cases: &[(&[u8], ParseError)] = &[
+        (b"", ParseError::NotText),
+        (b"\n", ParseError::NotText),
+        (b"   \n", ParseError::NotText),
+        (b"alloc 1\n\n", ParseError::NotText),
+        (b"alloc 1\nfree 1", ParseError::NotText),
+        (b"alloc\x001", ParseError::NotText),
+        (b"\xff\xfe", ParseError::NotText),
+        (b"ALLOC", ParseError::UnknownVerb),
+        (b"allocate 1", ParseError::UnknownVerb),
+        (b"free", ParseError::MissingArgument),
+        (b"free 1 2", ParseError::ExtraArgument),
+        (b"pkmap-flush now", ParseError::ExtraArgument),
+        (b"free 0", ParseError::BadNumber),
+        (b"free -1", ParseError::BadNumber),
+        (b"free +1", ParseError::BadNumber),
+        (b"free 0x10", ParseError::BadNumber),
+        (b"free 4294967296", ParseError::BadNumber),
+        (b"free 99999999999999999999", ParseError::BadNumber),
+        (b"alloc 0", ParseError::BadNumber),
+        (b"vmalloc 0", ParseError::BadNumber),
+    ];
+    for (input, want) in cases {
+        assert_eq!(parse(input), Err(*want), "input {:?}", String::from_utf8_lossy(input));
+    }
+    assert_eq!(parse(format!("alloc {}", MAX_ALLOC + 1).as_bytes()), Err(ParseError::BadNumber));
+    assert_eq!(parse(format!("vmalloc {}", MAX_VMALLOC + 1).as_bytes()), Err(ParseError::BadNumber));
+    assert_eq!(parse(format!("vmalloc {MAX_VMALLOC}").as_bytes()), Ok(Command::Vmalloc(MAX_VMALLOC)));
+}
+
+#[test]
+fn never_panics_on_random_bytes() {
+    // A small xorshift generator: deterministic, no dependency.
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    let words: [&[u8]; 10] = [b"alloc", b"free", b"kmap", b"1", b"4294967296", b" ", b"\n", b"\0", b"vmalloc", b"-"];
+    for _ in 0..20000 {
+        let mut buf = Vec::new();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        for i in 0..(x % 6) {
+            let r = x.rotate_left(i as u32 * 9);
+            if r % 3 == 0 {
+                buf.push((r >> 8) as u8);
+            } else {
+                buf.extend_from_slice(words[(r as usize >> 4) % words.len()]);
+            }
+        }
+        let _ = parse(&buf);
+    }
+}
