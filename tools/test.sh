@@ -35,16 +35,18 @@ start=$(date +%s)
 
 "$HMKIT_ROOT/tools/setup.sh"
 
-log "host: cargo test (hmctl)"
-if (cd "$HMKIT_ROOT/tools/hmctl" && cargo test --locked 2>&1) | tee "$work/cargo.log"; then
-	read -r p f < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$work/cargo.log")
-	pass=$((pass + p))
-	fail=$((fail + f))
-	[ "$f" = 0 ] || failed+=("cargo test: $f failed")
-	[ "$p" -gt 0 ] || notok "cargo test ran no test"
-else
-	notok "cargo test (hmctl)" "did not build or failed"
-fi
+for crate in tools/hmctl tests/host; do
+	log "host: cargo test ($crate)"
+	if (cd "$HMKIT_ROOT/$crate" && cargo test --locked 2>&1) | tee "$work/cargo.log"; then
+		read -r p f < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$work/cargo.log")
+		pass=$((pass + p))
+		fail=$((fail + f))
+		[ "$f" = 0 ] || failed+=("cargo test $crate: $f failed")
+		[ "$p" -gt 0 ] || notok "cargo test $crate ran no test"
+	else
+		notok "cargo test ($crate)" "did not build or failed"
+	fi
+done
 
 log "host: ABI lint"
 check "check-abi: src/ is clean" python3 "$HMKIT_ROOT/tools/check-abi.py" "$HMKIT_ROOT/src"
