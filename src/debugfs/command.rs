@@ -18,7 +18,19 @@
 //! vmalloc BYTES       vmalloc an area (1..=16 MiB)
 //! pkmap-flush         cycle the kernel's pkmap through all its slots, so it
 //!                     wraps and flushes the entries nobody holds
+//! pool-map ID         map page ID through hmkit's pool and hold it; waits
+//!                     for a slot up to wait_ms, then ETIMEDOUT
+//! pool-trymap ID      the same, but EAGAIN at once when no slot is free
+//! pool-unmap ID       drop one pool mapping of page ID
+//! pool-check ID       write through the pool, read through kmap_local and
+//!                     back; same slot on the second map; EIO on a mismatch
+//! pool-hold N         allocate N pages and hold a pool mapping of each
+//!                     (1..=8192; EAGAIN, and nothing kept, if they do not fit)
+//! pool-release        drop everything pool-hold holds, and free its pages
+//! pool-flush          flush the pool's idle slots now
 //! ```
+//!
+//! The `stress` file takes `OPS PAGES` (see [`parse_stress`]).
 
 /// Object handles, as listed when `control` is read.
 pub(crate) type Id = u32;
@@ -37,7 +49,20 @@ pub(crate) enum Command {
     Roundtrip(Id),
     Vmalloc(u32),
     PkmapFlush,
+    PoolMap(Id),
+    PoolTryMap(Id),
+    PoolUnmap(Id),
+    PoolCheck(Id),
+    PoolHold(u32),
+    PoolRelease,
+    PoolFlush,
 }
+
+/// The most pages one `pool-hold` takes (the largest pool).
+pub(crate) const MAX_POOL_HOLD: u32 = 8192;
+/// Limits of one `stress` write.
+pub(crate) const MAX_STRESS_OPS: u32 = 10_000_000;
+pub(crate) const MAX_STRESS_PAGES: u32 = 8192;
 
 /// Why a command was refused (all map to `EINVAL`).
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
@@ -69,13 +94,30 @@ fn number(word: Option<&[u8]>, min: u32, max: u32) -> Result<u32, ParseError> {
     Ok(v as u32)
 }
 
-/// Parses one command.
-pub(crate) fn parse(input: &[u8]) -> Result<Command, ParseError> {
+/// The words of one line of text.
+fn words(input: &[u8]) -> Result<impl Iterator<Item = &[u8]>, ParseError> {
     let line = input.strip_suffix(b"\n").unwrap_or(input);
     if line.is_empty() || !line.iter().all(|&c| c == b' ' || c == b'\t' || c.is_ascii_graphic()) {
         return Err(ParseError::NotText);
     }
-    let mut words = line.split(|&c| c == b' ' || c == b'\t').filter(|w| !w.is_empty());
+    Ok(line.split(|&c| c == b' ' || c == b'\t').filter(|w| !w.is_empty()))
+}
+
+/// Parses a `stress` write: `OPS PAGES`, each operation mapping one of
+/// PAGES private highmem pages through the pool.
+pub(crate) fn parse_stress(input: &[u8]) -> Result<(u32, u32), ParseError> {
+    let mut words = words(input)?;
+    let ops = number(words.next(), 1, MAX_STRESS_OPS)?;
+    let pages = number(words.next(), 1, MAX_STRESS_PAGES)?;
+    if words.next().is_some() {
+        return Err(ParseError::ExtraArgument);
+    }
+    Ok((ops, pages))
+}
+
+/// Parses one command.
+pub(crate) fn parse(input: &[u8]) -> Result<Command, ParseError> {
+    let mut words = words(input)?;
     let verb = words.next().ok_or(ParseError::NotText)?;
     let cmd = match verb {
         b"alloc" => Command::Alloc(match words.next() {
@@ -88,6 +130,13 @@ pub(crate) fn parse(input: &[u8]) -> Result<Command, ParseError> {
         b"roundtrip" => Command::Roundtrip(number(words.next(), 1, u32::MAX)?),
         b"vmalloc" => Command::Vmalloc(number(words.next(), 1, MAX_VMALLOC)?),
         b"pkmap-flush" => Command::PkmapFlush,
+        b"pool-map" => Command::PoolMap(number(words.next(), 1, u32::MAX)?),
+        b"pool-trymap" => Command::PoolTryMap(number(words.next(), 1, u32::MAX)?),
+        b"pool-unmap" => Command::PoolUnmap(number(words.next(), 1, u32::MAX)?),
+        b"pool-check" => Command::PoolCheck(number(words.next(), 1, u32::MAX)?),
+        b"pool-hold" => Command::PoolHold(number(words.next(), 1, MAX_POOL_HOLD)?),
+        b"pool-release" => Command::PoolRelease,
+        b"pool-flush" => Command::PoolFlush,
         _ => return Err(ParseError::UnknownVerb),
     };
     if words.next().is_some() {

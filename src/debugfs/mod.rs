@@ -12,6 +12,7 @@ pub(crate) mod command;
 
 use crate::mm::layout::{Boundaries, Regions};
 use crate::mm::objects::Objects;
+use crate::pool::{stress, Pool};
 use crate::sys;
 use crate::sys::debugfs::{Control, Dir, Show};
 use core::fmt;
@@ -67,11 +68,12 @@ fn paging() -> &'static str {
 /// user              0x00000000   0xc0000000    3145728
 /// lowmem            0xc0000000   0xf73fe000     skipped
 /// ```
-struct Layout;
+struct Layout(Arc<Pool>);
 
 impl Show for Layout {
     fn show(&self, out: &mut dyn fmt::Write) -> Result {
         let l = sys::layout();
+        let (pool_start, pool_end) = self.0.window();
         let b = Boundaries {
             page_size: l.page_size as u64,
             page_offset: l.page_offset as u64,
@@ -91,7 +93,7 @@ impl Show for Layout {
             kmap_local_end: l.kmap_local_end as u64,
         };
         let regions = Regions::build(&b).map_err(|e| {
-            pr_err!("hmkit: inconsistent layout: {:?}\n", e);
+            pr_err!("inconsistent layout: {:?}\n", e);
             EIO
         })?;
         writeln!(out, "paging: {}", paging())?;
@@ -113,6 +115,8 @@ impl Show for Layout {
             ("fixaddr_top", l.fixaddr_top),
             ("kmap_local_start", l.kmap_local_start),
             ("kmap_local_end", l.kmap_local_end),
+            ("hmkit_pool_start", pool_start),
+            ("hmkit_pool_end", pool_end),
         ] {
             writeln!(out, "{k}: {v:#010x}")?;
         }
@@ -215,18 +219,70 @@ impl Show for Pkmap {
 
 /// `control`: write one command (see [`command`]) to act on objects the
 /// module owns; read to list them.
-struct ControlFile(Arc<Mutex<Objects>>);
+struct ControlFile {
+    objects: Arc<Mutex<Objects>>,
+    pool: Arc<Pool>,
+}
 
 impl Show for ControlFile {
     fn show(&self, out: &mut dyn fmt::Write) -> Result {
-        self.0.lock().render(out)
+        self.objects.lock().render(out)
     }
 }
 
 impl Control for ControlFile {
     fn write(&self, input: &[u8]) -> Result {
         let cmd = command::parse(input).map_err(|_| EINVAL)?;
-        self.0.lock().apply(cmd)
+        let command::Command::PoolMap(_) = cmd else {
+            return self.objects.lock().apply(cmd);
+        };
+        // A blocking pool-map: try, and wait for a slot without holding the
+        // objects' lock, so that the unmap it waits for can run.
+        let mut left = kernel::time::msecs_to_jiffies(sys::param_wait_ms());
+        loop {
+            match self.objects.lock().apply(cmd) {
+                Err(e) if e == EAGAIN => {}
+                r => return r,
+            }
+            left = self.pool.wait_for_slot(left)?;
+        }
+    }
+}
+
+/// `pool`: hmkit's pool, slot by slot.
+struct PoolFile(Arc<Pool>);
+
+impl Show for PoolFile {
+    fn show(&self, out: &mut dyn fmt::Write) -> Result {
+        self.0.render_slots(out)
+    }
+}
+
+/// `stats`: the pool's counters.
+struct StatsFile(Arc<Pool>);
+
+impl Show for StatsFile {
+    fn show(&self, out: &mut dyn fmt::Write) -> Result {
+        self.0.render_stats(out)
+    }
+}
+
+/// `stress`: write `OPS PAGES` to run a stress batch; read the totals.
+struct StressFile {
+    pool: Arc<Pool>,
+    totals: stress::Totals,
+}
+
+impl Show for StressFile {
+    fn show(&self, out: &mut dyn fmt::Write) -> Result {
+        self.totals.render(out)
+    }
+}
+
+impl Control for StressFile {
+    fn write(&self, input: &[u8]) -> Result {
+        let (ops, pages) = command::parse_stress(input).map_err(|_| EINVAL)?;
+        stress::run(&self.pool, &self.totals, ops, pages, sys::param_wait_ms())
     }
 }
 
@@ -236,13 +292,16 @@ pub(crate) struct Files {
 }
 
 /// Creates `hmkit/` and its files.
-pub(crate) fn create() -> Result<Files> {
-    let objects = Arc::pin_init(kernel::new_mutex!(Objects::new(), "hmkit_objects"), GFP_KERNEL)?;
+pub(crate) fn create(pool: Arc<Pool>) -> Result<Files> {
+    let objects = Arc::pin_init(kernel::new_mutex!(Objects::new(pool.clone()), "hmkit_objects"), GFP_KERNEL)?;
     let mut dir = Dir::new(c_str!("hmkit"))?;
     dir.read_only(c_str!("version"), Version)?;
-    dir.read_only(c_str!("layout"), Layout)?;
+    dir.read_only(c_str!("layout"), Layout(pool.clone()))?;
     dir.read_only(c_str!("zones"), Zones)?;
     dir.read_only(c_str!("pkmap"), Pkmap)?;
-    dir.read_write(c_str!("control"), ControlFile(objects))?;
+    dir.read_only(c_str!("pool"), PoolFile(pool.clone()))?;
+    dir.read_only(c_str!("stats"), StatsFile(pool.clone()))?;
+    dir.read_write(c_str!("control"), ControlFile { objects, pool: pool.clone() })?;
+    dir.read_write(c_str!("stress"), StressFile { pool, totals: stress::Totals::default() })?;
     Ok(Files { _dir: dir })
 }

@@ -5,17 +5,19 @@
 //! them by handle only, never by pfn or address.
 
 use crate::debugfs::command::{Command, Id, MAX_ALLOC};
+use crate::pool::{Held, Pool, Wait};
 use crate::sys;
 use crate::sys::highmem::{vmalloc_page, OwnedPage};
 use core::fmt;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
+use kernel::sync::Arc;
 
 /// The most objects alive at once.
 pub(crate) const MAX_OBJECTS: usize = 4096;
 
 enum Kind {
-    Page { page: OwnedPage, kmap_addr: usize, roundtrips: u32 },
+    Page { page: OwnedPage, kmap_addr: usize, roundtrips: u32, pool: KVec<Held> },
     Vmalloc { buf: KVVecU8 },
 }
 
@@ -34,11 +36,48 @@ pub(crate) struct Objects {
     next_id: Id,
     /// Pages cycled by the last `pkmap-flush`.
     last_flush_cycled: usize,
+    pool: Arc<Pool>,
+    /// Pages `pool-hold` made.
+    held: KVec<Id>,
 }
 
 impl Objects {
-    pub(crate) fn new() -> Self {
-        Objects { list: KVec::new(), next_id: 1, last_flush_cycled: 0 }
+    pub(crate) fn new(pool: Arc<Pool>) -> Self {
+        Objects { list: KVec::new(), next_id: 1, last_flush_cycled: 0, pool, held: KVec::new() }
+    }
+
+    /// Drops every pool mapping object `id` holds.
+    fn pool_release_all(&mut self, id: Id) {
+        if let Ok(Object { kind: Kind::Page { pool, .. }, .. }) = self.find(id) {
+            let holds = ::core::mem::replace(pool, KVec::new());
+            for h in holds.into_iter() {
+                self.pool.release(h);
+            }
+        }
+    }
+
+    /// Frees object `id`, or `EBUSY` while it holds kmap() or pool mappings.
+    fn free(&mut self, id: Id) -> Result {
+        let slot = self.list.iter_mut().find(|o| o.as_ref().is_some_and(|o| o.id == id)).ok_or(ENOENT)?;
+        if let Some(Object { kind: Kind::Page { page, pool, .. }, .. }) = slot {
+            if page.kmap_holds() > 0 || !pool.is_empty() {
+                return Err(EBUSY);
+            }
+        }
+        *slot = None;
+        Ok(())
+    }
+
+    /// Maps page `id` through the pool without waiting and keeps it.
+    fn pool_map(&mut self, id: Id) -> Result {
+        let pool = self.pool.clone();
+        let Kind::Page { page, pool: holds, .. } = &mut self.find(id)?.kind else {
+            return Err(EINVAL);
+        };
+        holds.reserve(1, GFP_KERNEL)?;
+        let held = pool.map(page, Wait::No)?.hold();
+        holds.push(held, GFP_KERNEL)?;
+        Ok(())
     }
 
     fn live(&self) -> impl Iterator<Item = &Object> {
@@ -51,7 +90,7 @@ impl Objects {
 
     fn page(&mut self, id: Id) -> Result<(&mut OwnedPage, &mut usize, &mut u32)> {
         match &mut self.find(id)?.kind {
-            Kind::Page { page, kmap_addr, roundtrips } => Ok((page, kmap_addr, roundtrips)),
+            Kind::Page { page, kmap_addr, roundtrips, .. } => Ok((page, kmap_addr, roundtrips)),
             Kind::Vmalloc { .. } => Err(EINVAL),
         }
     }
@@ -94,20 +133,11 @@ impl Objects {
                     pages.push(OwnedPage::alloc_high()?, GFP_KERNEL)?;
                 }
                 for page in pages.into_iter() {
-                    self.push(Kind::Page { page, kmap_addr: 0, roundtrips: 0 })?;
+                    self.push(Kind::Page { page, kmap_addr: 0, roundtrips: 0, pool: KVec::new() })?;
                 }
                 Ok(())
             }
-            Command::Free(id) => {
-                let slot = self.list.iter_mut().find(|o| o.as_ref().is_some_and(|o| o.id == id)).ok_or(ENOENT)?;
-                if let Some(Object { kind: Kind::Page { page, .. }, .. }) = slot {
-                    if page.kmap_holds() > 0 {
-                        return Err(EBUSY);
-                    }
-                }
-                *slot = None;
-                Ok(())
-            }
+            Command::Free(id) => self.free(id),
             Command::Kmap(id) => {
                 let (page, kmap_addr, _) = self.page(id)?;
                 *kmap_addr = page.kmap_hold()?;
@@ -137,6 +167,77 @@ impl Objects {
                 self.last_flush_cycled = pkmap_flush()?;
                 Ok(())
             }
+            // Waiting is the caller's (`ControlFile`), without our lock.
+            Command::PoolMap(id) | Command::PoolTryMap(id) => self.pool_map(id),
+            Command::PoolUnmap(id) => {
+                let Kind::Page { pool: holds, .. } = &mut self.find(id)?.kind else {
+                    return Err(EINVAL);
+                };
+                let last = holds.len().checked_sub(1).ok_or(EINVAL)?;
+                // Take the last hold out by rebuilding the list (KVec has no pop).
+                let mut rest = KVec::with_capacity(last, GFP_KERNEL)?;
+                let mut out = None;
+                for (i, h) in ::core::mem::replace(holds, KVec::new()).into_iter().enumerate() {
+                    if i == last {
+                        out = Some(h);
+                    } else {
+                        rest.push(h, GFP_KERNEL)?;
+                    }
+                }
+                *holds = rest;
+                if let Some(h) = out {
+                    self.pool.release(h);
+                }
+                Ok(())
+            }
+            Command::PoolCheck(id) => {
+                let pool = self.pool.clone();
+                let (page, _, _) = self.page(id)?;
+                pool_check(&pool, page)
+            }
+            Command::PoolHold(n) => {
+                if !self.held.is_empty() {
+                    return Err(EBUSY);
+                }
+                let n = n as usize;
+                self.reserve(n)?;
+                let mut ids = KVec::with_capacity(n, GFP_KERNEL)?;
+                let mut result = Ok(());
+                for _ in 0..n {
+                    let page = match OwnedPage::alloc_high() {
+                        Ok(p) => p,
+                        Err(e) => {
+                            result = Err(e);
+                            break;
+                        }
+                    };
+                    let id = self.next_id;
+                    self.push(Kind::Page { page, kmap_addr: 0, roundtrips: 0, pool: KVec::new() })?;
+                    ids.push(id, GFP_KERNEL)?;
+                    if let Err(e) = self.pool_map(id) {
+                        result = Err(e);
+                        break;
+                    }
+                }
+                self.held = ids;
+                if result.is_err() {
+                    // All or nothing.
+                    self.apply(Command::PoolRelease)?;
+                }
+                result
+            }
+            Command::PoolRelease => {
+                let ids = ::core::mem::replace(&mut self.held, KVec::new());
+                for id in ids.iter().copied() {
+                    self.pool_release_all(id);
+                    self.free(id)?;
+                }
+                Ok(())
+            }
+            Command::PoolFlush => {
+                self.pool.flush();
+                Ok(())
+            }
         }
     }
 
@@ -145,11 +246,12 @@ impl Objects {
     pub(crate) fn render(&self, out: &mut dyn fmt::Write) -> Result {
         writeln!(out, "objects: {}", self.live().count())?;
         writeln!(out, "pkmap_flush_cycled: {}", self.last_flush_cycled)?;
+        writeln!(out, "pool_held: {}", self.held.len())?;
         for o in self.live() {
             match &o.kind {
-                Kind::Page { page, kmap_addr, roundtrips } => writeln!(
+                Kind::Page { page, kmap_addr, roundtrips, pool } => writeln!(
                     out,
-                    "page {} pfn={} phys={:#x} zone={} highmem={} kmaps={} kmap_vaddr={:#010x} roundtrips={}",
+                    "page {} pfn={} phys={:#x} zone={} highmem={} kmaps={} kmap_vaddr={:#010x} roundtrips={} pool_maps={} pool_slot={}",
                     o.id,
                     page.pfn(),
                     page.phys(),
@@ -157,7 +259,9 @@ impl Objects {
                     page.is_highmem() as u8,
                     page.kmap_holds(),
                     kmap_addr,
-                    roundtrips
+                    roundtrips,
+                    pool.len(),
+                    pool.iter().next().map_or(-1, |h| h.slot() as i64)
                 )?,
                 Kind::Vmalloc { buf } => {
                     let pages = buf.len().div_ceil(PAGE_SIZE);
@@ -198,6 +302,57 @@ impl Objects {
     }
 }
 
+impl Drop for Objects {
+    fn drop(&mut self) {
+        // Pool mappings go back to the pool before their pages are freed.
+        let ids: KVec<Id> = match KVec::with_capacity(self.list.len(), GFP_KERNEL) {
+            Ok(mut v) => {
+                for o in self.live() {
+                    // Cannot fail: the capacity is there.
+                    let _ = v.push(o.id, GFP_KERNEL);
+                }
+                v
+            }
+            Err(_) => KVec::new(),
+        };
+        for id in ids.iter().copied() {
+            self.pool_release_all(id);
+        }
+    }
+}
+
+/// Writes through a pool mapping and reads back through kmap_local, then
+/// the other way round through a second map of the page, which must get the
+/// same slot. `EIO` on any difference.
+fn pool_check(pool: &Pool, page: &mut OwnedPage) -> Result {
+    let mut buf = [0u8; 64];
+    let stamp = |seed: u8| {
+        let mut b = [0u8; 64];
+        for (i, x) in b.iter_mut().enumerate() {
+            *x = pattern(seed, i);
+        }
+        b
+    };
+    let a = stamp(0x5a);
+    let first = pool.map(page, Wait::No)?;
+    let slot = first.slot();
+    first.write(128, &a)?;
+    let via_local = page.map_local(|v| v[128..192] == a);
+    drop(first);
+    let b = stamp(0xa5);
+    page.map_local_mut(|v| v[256..320].copy_from_slice(&b));
+    let second = pool.map(page, Wait::No)?;
+    second.read(256, &mut buf)?;
+    let same_slot = second.slot() == slot;
+    drop(second);
+    if via_local && buf == b && same_slot {
+        Ok(())
+    } else {
+        pr_err!("pool-check on pfn {}: local {} pool {} same slot {}\n", page.pfn(), via_local, buf == b, same_slot);
+        Err(EIO)
+    }
+}
+
 /// Byte `i` of the round-trip pattern for `seed`.
 fn pattern(seed: u8, i: usize) -> u8 {
     (i as u8).wrapping_mul(31).wrapping_add(seed) ^ ((i >> 8) as u8)
@@ -224,7 +379,7 @@ fn roundtrip(page: &mut OwnedPage, seed: u8, round: u32) -> Result {
     if atomic_ok && kmap_ok && local_ok {
         Ok(())
     } else {
-        pr_err!("hmkit: roundtrip mismatch on pfn {}: atomic {} kmap {} local {}\n", page.pfn(), atomic_ok, kmap_ok, local_ok);
+        pr_err!("roundtrip mismatch on pfn {}: atomic {} kmap {} local {}\n", page.pfn(), atomic_ok, kmap_ok, local_ok);
         Err(EIO)
     }
 }

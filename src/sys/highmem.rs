@@ -86,7 +86,7 @@ impl OwnedPage {
         self.kmap_holds
     }
 
-    fn raw(&self) -> *mut c_void {
+    pub(super) fn raw(&self) -> *mut c_void {
         self.page.as_ptr().cast()
     }
 

@@ -19,6 +19,7 @@ use kernel::prelude::*;
 
 pub(crate) mod debugfs;
 pub(crate) mod highmem;
+pub(crate) mod window;
 
 /// Mirrors `struct hmkit_layout` in `shim.h`.
 #[repr(C)]
@@ -71,6 +72,8 @@ pub(crate) struct ZoneInfo {
 }
 
 extern "C" {
+    fn hmkit_param_slots() -> c_uint;
+    fn hmkit_param_wait_ms() -> c_uint;
     fn hmkit_layout(l: *mut RawLayout);
     fn hmkit_zone(idx: c_uint, z: *mut RawZone) -> c_int;
     fn hmkit_pkmap_slot(idx: c_uint, vaddr: *mut usize, pfn: *mut usize) -> c_int;
@@ -119,6 +122,24 @@ pub(crate) fn config_pae() -> bool {
 pub(crate) fn num_online_cpus() -> u32 {
     // SAFETY: reads the online CPU mask's weight; no preconditions.
     unsafe { hmkit_num_online_cpus() }
+}
+
+/// `ETIMEDOUT`, which 6.12's `kernel::error::code` lacks.
+pub(crate) fn etimedout() -> Error {
+    Error::from_errno(-(kernel::bindings::ETIMEDOUT as c_int))
+}
+
+/// The `slots` module parameter: how many slots the pool has.
+pub(crate) fn param_slots() -> u32 {
+    // SAFETY: reads a module parameter; no preconditions.
+    unsafe { hmkit_param_slots() }
+}
+
+/// The `wait_ms` module parameter (writable at run time): how long a
+/// blocking pool map waits for a slot.
+pub(crate) fn param_wait_ms() -> u32 {
+    // SAFETY: reads a module parameter; no preconditions.
+    unsafe { hmkit_param_wait_ms() }
 }
 
 /// The kernel's virtual-address layout, read live.

@@ -7,6 +7,8 @@
  */
 
 #include <linux/cpumask.h>
+#include <linux/moduleparam.h>
+#include <linux/smp.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fs.h>
@@ -18,6 +20,7 @@
 #include <linux/vmstat.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/fixmap.h>
+#include <asm/tlbflush.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -184,6 +187,139 @@ int hmkit_pkmap_slot(unsigned int idx, unsigned long *vaddr, unsigned long *pfn)
 		return 0;
 	*pfn = pte_pfn(pte);
 	return 1;
+}
+
+/* --- module parameters -------------------------------------------------- */
+
+static unsigned int slots = 1024;
+module_param(slots, uint, 0444);
+MODULE_PARM_DESC(slots, "slots in hmkit's mapping pool window (64..8192, default 1024)");
+
+static unsigned int wait_ms = 1000;
+module_param(wait_ms, uint, 0644);
+MODULE_PARM_DESC(wait_ms, "how long a blocking pool map waits for a free slot, in ms (default 1000)");
+
+unsigned int hmkit_param_slots(void)
+{
+	return READ_ONCE(slots);
+}
+
+unsigned int hmkit_param_wait_ms(void)
+{
+	return READ_ONCE(wait_ms);
+}
+
+/* --- the pool's window ---------------------------------------------------- */
+
+/*
+ * A window of kernel virtual address space the pool maps pages into. vmap()
+ * reserves it and builds its page tables (pointing every slot at one dummy
+ * page), then each slot's PTE is looked up once and cleared: from then on
+ * hmkit writes and clears PTEs itself, and the map path never allocates.
+ */
+int hmkit_window_create(unsigned int nr, struct hmkit_window *w)
+{
+	struct page **pages;
+	unsigned int i, level;
+
+	w->nr = nr;
+	w->dummy = alloc_page(GFP_KERNEL);
+	if (!w->dummy)
+		return -ENOMEM;
+	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL);
+	w->ptes = kvmalloc_array(nr, sizeof(*w->ptes), GFP_KERNEL);
+	if (!pages || !w->ptes)
+		goto nomem;
+	for (i = 0; i < nr; i++)
+		pages[i] = w->dummy;
+	w->base = vmap(pages, nr, VM_MAP, PAGE_KERNEL);
+	kvfree(pages);
+	pages = NULL;
+	if (!w->base)
+		goto nomem;
+	for (i = 0; i < nr; i++) {
+		unsigned long addr = (unsigned long)w->base + i * PAGE_SIZE;
+
+		w->ptes[i] = lookup_address(addr, &level);
+		if (WARN_ON_ONCE(!w->ptes[i] || level != PG_LEVEL_4K)) {
+			vunmap(w->base);
+			goto nomem;
+		}
+		pte_clear(NULL, addr, w->ptes[i]);
+	}
+	/* Nothing may still cache the dummy mappings. */
+	hmkit_window_flush(w, NULL, HMKIT_FLUSH_ALL);
+	return 0;
+nomem:
+	kvfree(pages);
+	kvfree(w->ptes);
+	__free_page(w->dummy);
+	return -ENOMEM;
+}
+
+void hmkit_window_destroy(struct hmkit_window *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr; i++)
+		pte_clear(NULL, (unsigned long)w->base + i * PAGE_SIZE, w->ptes[i]);
+	hmkit_window_flush(w, NULL, HMKIT_FLUSH_ALL);
+	vunmap(w->base);
+	kvfree(w->ptes);
+	__free_page(w->dummy);
+}
+
+/* Points @slot at @page. The slot's PTE is clear and flushed everywhere. */
+void hmkit_window_set(const struct hmkit_window *w, unsigned int slot, struct page *page)
+{
+	set_pte(w->ptes[slot], mk_pte(page, PAGE_KERNEL));
+}
+
+/* Clears @slot's PTE; TLBs may keep it until hmkit_window_flush(). */
+void hmkit_window_clear(const struct hmkit_window *w, unsigned int slot)
+{
+	pte_clear(NULL, (unsigned long)w->base + slot * PAGE_SIZE, w->ptes[slot]);
+}
+
+/* The pfn @slot's PTE maps, or -1UL if the PTE is clear. */
+unsigned long hmkit_window_pfn(const struct hmkit_window *w, unsigned int slot)
+{
+	pte_t pte = ptep_get_lockless(w->ptes[slot]);
+
+	return pte_present(pte) ? pte_pfn(pte) : -1UL;
+}
+
+struct hmkit_flush_args {
+	unsigned long base;
+	const unsigned int *slots;
+	unsigned int n;
+};
+
+static void hmkit_flush_this_cpu(void *info)
+{
+	const struct hmkit_flush_args *a = info;
+	unsigned int i;
+
+	if (a->n > HMKIT_FLUSH_ONE_BY_ONE) {
+		__flush_tlb_all();
+		return;
+	}
+	for (i = 0; i < a->n; i++)
+		asm volatile("invlpg (%0)" : : "r"(a->base + a->slots[i] * PAGE_SIZE) : "memory");
+}
+
+/*
+ * Flushes @n slots (all of them for HMKIT_FLUSH_ALL) from every CPU's TLB,
+ * and returns when all CPUs have: up to HMKIT_FLUSH_ONE_BY_ONE slots page by
+ * page with invlpg, more with one full flush per CPU.
+ */
+void hmkit_window_flush(const struct hmkit_window *w, const unsigned int *slot_list, unsigned int n)
+{
+	struct hmkit_flush_args a = {
+		.base = (unsigned long)w->base, .slots = slot_list, .n = n,
+	};
+
+	on_each_cpu(hmkit_flush_this_cpu, &a, 1);
 }
 
 /* --- debugfs ------------------------------------------------------------ */

@@ -8,6 +8,7 @@
 #define HMKIT_SHIM_H
 
 #include <linux/types.h>
+#include <asm/pgtable_types.h>
 
 struct dentry;
 struct page;
@@ -33,6 +34,28 @@ struct hmkit_zone {
 	unsigned long start_pfn, spanned, present, managed, free;
 	unsigned int highmem;
 };
+
+/* The pool's window of kernel virtual address space (Rust: sys::window). */
+struct hmkit_window {
+	void *base;
+	unsigned int nr;
+	struct page *dummy;
+	pte_t **ptes;
+};
+
+/* Flush every slot, whatever the count (for create and destroy). */
+#define HMKIT_FLUSH_ALL 0xffffffffu
+/* More slots than this are flushed with a full TLB flush per CPU. */
+#define HMKIT_FLUSH_ONE_BY_ONE 32
+
+unsigned int hmkit_param_slots(void);
+unsigned int hmkit_param_wait_ms(void);
+int hmkit_window_create(unsigned int nr, struct hmkit_window *w);
+void hmkit_window_destroy(struct hmkit_window *w);
+void hmkit_window_set(const struct hmkit_window *w, unsigned int slot, struct page *page);
+void hmkit_window_clear(const struct hmkit_window *w, unsigned int slot);
+unsigned long hmkit_window_pfn(const struct hmkit_window *w, unsigned int slot);
+void hmkit_window_flush(const struct hmkit_window *w, const unsigned int *slot_list, unsigned int n);
 
 void hmkit_layout(struct hmkit_layout *l);
 int hmkit_zone(unsigned int idx, struct hmkit_zone *z);

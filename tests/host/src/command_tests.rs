@@ -11,6 +11,25 @@ fn accepts_every_verb() {
     assert_eq!(parse(b"  roundtrip   2  \n"), Ok(Command::Roundtrip(2)));
     assert_eq!(parse(b"vmalloc 65536"), Ok(Command::Vmalloc(65536)));
     assert_eq!(parse(b"pkmap-flush\n"), Ok(Command::PkmapFlush));
+    assert_eq!(parse(b"pool-map 3"), Ok(Command::PoolMap(3)));
+    assert_eq!(parse(b"pool-trymap 3"), Ok(Command::PoolTryMap(3)));
+    assert_eq!(parse(b"pool-unmap 3"), Ok(Command::PoolUnmap(3)));
+    assert_eq!(parse(b"pool-check 3"), Ok(Command::PoolCheck(3)));
+    assert_eq!(parse(b"pool-hold 8192"), Ok(Command::PoolHold(8192)));
+    assert_eq!(parse(b"pool-release\n"), Ok(Command::PoolRelease));
+    assert_eq!(parse(b"pool-flush"), Ok(Command::PoolFlush));
+}
+
+#[test]
+fn stress_takes_ops_and_pages() {
+    use crate::command::{parse_stress, MAX_STRESS_OPS, MAX_STRESS_PAGES};
+    assert_eq!(parse_stress(b"1000 64\n"), Ok((1000, 64)));
+    assert_eq!(parse_stress(b"1000"), Err(ParseError::MissingArgument));
+    assert_eq!(parse_stress(b"1000 64 1"), Err(ParseError::ExtraArgument));
+    assert_eq!(parse_stress(b"0 64"), Err(ParseError::BadNumber));
+    assert_eq!(parse_stress(format!("{} 1", MAX_STRESS_OPS + 1).as_bytes()), Err(ParseError::BadNumber));
+    assert_eq!(parse_stress(format!("1 {}", MAX_STRESS_PAGES + 1).as_bytes()), Err(ParseError::BadNumber));
+    assert_eq!(parse_stress(b"1 1\x00"), Err(ParseError::NotText));
 }
 
 #[test]
@@ -28,6 +47,10 @@ fn refuses_junk() {
         (b"free", ParseError::MissingArgument),
         (b"free 1 2", ParseError::ExtraArgument),
         (b"pkmap-flush now", ParseError::ExtraArgument),
+        (b"pool-hold 0", ParseError::BadNumber),
+        (b"pool-hold 8193", ParseError::BadNumber),
+        (b"pool-map", ParseError::MissingArgument),
+        (b"pool-release 1", ParseError::ExtraArgument),
         (b"free 0", ParseError::BadNumber),
         (b"free -1", ParseError::BadNumber),
         (b"free +1", ParseError::BadNumber),

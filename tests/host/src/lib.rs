@@ -8,8 +8,12 @@
 pub mod command;
 #[path = "../../../src/mm/layout.rs"]
 pub mod layout;
+#[path = "../../../src/pool/core.rs"]
+pub mod pool_core;
 
 #[cfg(test)]
 mod command_tests;
 #[cfg(test)]
 mod layout_tests;
+#[cfg(test)]
+mod pool_tests;

@@ -6,6 +6,7 @@ mod debugfs;
 mod layout;
 mod meminfo;
 mod pkmap;
+mod pool;
 mod report;
 mod zones;
 
@@ -54,6 +55,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// hmkit's own mapping pool: window, slot counts, mapped slots
+    Pool {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// The pool's counters: maps, hits, misses, flushes, waits, ...
+    Stats {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Map, write, verify and unmap highmem pages through the pool from
+    /// several threads (pinned to CPUs in turn), cross-checked with kmap_local
+    Stress {
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Private pages per batch (more than the pool's slots forces flushes)
+        #[arg(long, default_value_t = 256)]
+        pages: u32,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Send standard input to one of hmkit's files in a single write() and
     /// print the kernel's answer: `ok`, or the errno's name (e.g. `EINVAL`)
     Write {
@@ -83,6 +110,27 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Pkmap { json } => {
             let p = pkmap::parse(&fs.read("pkmap")?)?;
             output(json, &p, || pkmap::render(&p))
+        }
+        Command::Pool { json } => {
+            let p = pool::parse_pool(&fs.read("pool")?)?;
+            output(json, &p, || pool::render_pool(&p))
+        }
+        Command::Stats { json } => {
+            let st = pool::parse_stats(&fs.read("stats")?)?;
+            output(json, &st, || pool::render_stats(&st))
+        }
+        Command::Stress { threads, seconds, pages, json } => {
+            let r = pool::stress(&fs, threads, seconds, pages)?;
+            output(json, &r, || {
+                format!(
+                    "{} threads, {:.1} s: {} ops ({:.0}/s), {} mismatches, {} errors\n",
+                    r.threads, r.seconds, r.ops, r.ops_per_sec, r.mismatches, r.errors
+                )
+            })?;
+            if r.mismatches > 0 || r.errors > 0 {
+                return Err(format!("stress found {} mismatches and {} errors", r.mismatches, r.errors));
+            }
+            Ok(())
         }
         Command::Write { file } => debugfs::write_stdin(&fs, &file),
         Command::Cat { file } => {

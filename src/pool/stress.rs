@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `stress` file: each write runs `OPS` operations on `PAGES` private
+//! highmem pages in the writer's own context, so N userspace threads on N
+//! CPUs stress the pool from N CPUs at once.
+//!
+//! One operation maps a random page of the set through the pool (waiting
+//! up to `wait_ms` for a slot), checks through the mapping that the page
+//! still holds the stamp the last operation on it left, writes a new stamp,
+//! and unmaps, sometimes keeping up to two mappings across operations and
+//! dropping them out of order. Every fourth operation the stamp is checked
+//! again through `kmap_local`, independently of the pool. Reading the file
+//! gives the totals over all writes: `ops`, `mismatches`, `errors`.
+
+use super::core::Counter;
+use super::{Pool, PoolMap, Wait};
+use crate::sys::highmem::OwnedPage;
+use core::fmt;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+/// Totals over every stress write since load.
+#[derive(Default)]
+pub(crate) struct Totals {
+    pub(crate) runs: Counter,
+    pub(crate) ops: Counter,
+    pub(crate) mismatches: Counter,
+    pub(crate) errors: Counter,
+}
+
+impl Totals {
+    pub(crate) fn render(&self, out: &mut dyn fmt::Write) -> Result {
+        writeln!(out, "runs: {}", self.runs.get())?;
+        writeln!(out, "ops: {}", self.ops.get())?;
+        writeln!(out, "mismatches: {}", self.mismatches.get())?;
+        writeln!(out, "errors: {}", self.errors.get())?;
+        Ok(())
+    }
+}
+
+/// A small xorshift generator; the stress only needs variety.
+struct Rng(u32);
+
+impl Rng {
+    fn next(&mut self) -> u32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0
+    }
+}
+
+/// Where page `i` keeps its stamp: a different word per page.
+fn offset(i: usize) -> usize {
+    (i * 68) % (4096 - 4)
+}
+
+/// One `stress` write.
+pub(crate) fn run(pool: &Arc<Pool>, totals: &Totals, ops: u32, npages: u32, wait_ms: u32) -> Result {
+    let mut pages = KVec::with_capacity(npages as usize, GFP_KERNEL)?;
+    let mut stamps = KVec::from_elem(0u32, npages as usize, GFP_KERNEL)?;
+    for _ in 0..npages {
+        pages.push(OwnedPage::alloc_high()?, GFP_KERNEL)?;
+    }
+    let seed = kernel::time::Ktime::ktime_get().to_ns() as u32 ^ (pages[0].pfn() as u32).rotate_left(16);
+    let mut rng = Rng(seed | 1);
+    let mut kept: [Option<PoolMap<'_>>; 2] = [None, None];
+    let (mut done, mut mismatches, mut errors) = (0u64, 0u64, 0u64);
+    totals.runs.inc();
+    for op in 0..ops {
+        if op % 1024 == 1023 && kernel::current!().signal_pending() {
+            break;
+        }
+        let i = rng.next() as usize % pages.len();
+        let page = &pages[i];
+        let off = offset(i);
+        let map = match pool.map(page, Wait::Ms(wait_ms)) {
+            Ok(m) => m,
+            Err(_) => {
+                errors += 1;
+                continue;
+            }
+        };
+        let mut word = [0u8; 4];
+        let ok = map.read(off, &mut word).is_ok() && u32::from_ne_bytes(word) == stamps[i];
+        let stamp = rng.next() | 1;
+        if !ok || map.write(off, &stamp.to_ne_bytes()).is_err() {
+            mismatches += 1;
+        }
+        stamps[i] = stamp;
+        // Keep some mappings across operations; drop a random one of them.
+        let r = rng.next();
+        if r % 4 == 0 {
+            let k = (r >> 8) as usize % kept.len();
+            kept[k] = Some(map);
+        } else {
+            drop(map);
+        }
+        if op % 4 == 0 {
+            let local = page.map_local(|v| u32::from_ne_bytes([v[off], v[off + 1], v[off + 2], v[off + 3]]));
+            if local != stamps[i] {
+                mismatches += 1;
+            }
+        }
+        done += 1;
+    }
+    drop(kept);
+    totals.ops.add(done);
+    totals.mismatches.add(mismatches);
+    totals.errors.add(errors);
+    if mismatches > 0 {
+        pr_err!("stress: {} mismatches in {} operations\n", mismatches, done);
+    }
+    Ok(())
+}

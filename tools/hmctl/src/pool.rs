@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `hmctl pool`, `hmctl stats` and `hmctl stress`: hmkit's own mapping pool.
+
+use crate::debugfs::{key_values, number, table, value, value_number, Debugfs};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Slot {
+    pub slot: u64,
+    pub vaddr: u64,
+    pub pfn: u64,
+    /// 0: unmapped, awaiting a flush.
+    pub users: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Pool {
+    pub window_start: u64,
+    pub window_end: u64,
+    pub slots: u64,
+    pub in_use: u64,
+    pub needs_flush: u64,
+    pub free: u64,
+    pub ptes_set: u64,
+    pub mapped: Vec<Slot>,
+}
+
+pub fn parse_pool(text: &str) -> Result<Pool, String> {
+    let (start, end) = value(text, "window")?.split_once('-').ok_or("window is not START-END")?;
+    let mapped = table(text, &["slot", "vaddr", "pfn", "users"])?
+        .into_iter()
+        .map(|r| Ok(Slot { slot: number(r[0])?, vaddr: number(r[1])?, pfn: number(r[2])?, users: number(r[3])? }))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Pool {
+        window_start: number(start)?,
+        window_end: number(end)?,
+        slots: value_number(text, "slots")?,
+        in_use: value_number(text, "in_use")?,
+        needs_flush: value_number(text, "needs_flush")?,
+        free: value_number(text, "free")?,
+        ptes_set: value_number(text, "ptes_set")?,
+        mapped,
+    })
+}
+
+pub fn render_pool(p: &Pool) -> String {
+    let mut s = format!(
+        "hmkit pool at {:#010x}-{:#010x}: {} slots, {} in use, {} awaiting flush, {} free ({} PTEs set)\n",
+        p.window_start, p.window_end, p.slots, p.in_use, p.needs_flush, p.free, p.ptes_set
+    );
+    if !p.mapped.is_empty() {
+        s += &format!("{:>5}  {:<12} {:>10} {:>6}\n", "slot", "vaddr", "pfn", "users");
+    }
+    for sl in &p.mapped {
+        let note = if sl.users == 0 { "  (unmapped, awaiting flush)" } else { "" };
+        s += &format!("{:>5}  {:#010x}   {:>10} {:>6}{note}\n", sl.slot, sl.vaddr, sl.pfn, sl.users);
+    }
+    s
+}
+
+/// The `stats` file: every `key: number` line.
+pub fn parse_stats(text: &str) -> Result<BTreeMap<String, u64>, String> {
+    let m = key_values(text).map(|(k, v)| Ok((k.to_string(), number(v)?))).collect::<Result<BTreeMap<_, _>, String>>()?;
+    for k in ["maps", "hits", "misses", "unmaps", "flushes", "slots_flushed"] {
+        if !m.contains_key(k) {
+            return Err(format!("stats has no '{k}'"));
+        }
+    }
+    Ok(m)
+}
+
+pub fn render_stats(m: &BTreeMap<String, u64>) -> String {
+    let mut s: String = m.iter().map(|(k, v)| format!("{k:<14} {v}\n")).collect();
+    let get = |k: &str| m.get(k).copied().unwrap_or(0);
+    if get("maps") > 0 {
+        s += &format!("hit rate       {:.1}%\n", 100.0 * get("hits") as f64 / get("maps") as f64);
+    }
+    if get("flushes") > 0 {
+        s += &format!(
+            "per flush      {:.1} slots, {:.1} us\n",
+            get("slots_flushed") as f64 / get("flushes") as f64,
+            get("flush_ns") as f64 / get("flushes") as f64 / 1000.0
+        );
+    }
+    s
+}
+
+#[derive(Debug, Serialize, Default, PartialEq)]
+pub struct StressResult {
+    pub threads: usize,
+    pub seconds: f64,
+    pub ops: u64,
+    pub mismatches: u64,
+    pub errors: u64,
+    pub ops_per_sec: f64,
+}
+
+fn totals(fs: &Debugfs) -> Result<(u64, u64, u64), String> {
+    let t = fs.read("stress")?;
+    Ok((value_number(&t, "ops")?, value_number(&t, "mismatches")?, value_number(&t, "errors")?))
+}
+
+/// Runs `threads` threads, thread i pinned to CPU i modulo the CPUs there
+/// are, each writing `OPS PAGES` batches to `stress` until `seconds` pass.
+pub fn stress(fs: &Debugfs, threads: usize, seconds: f64, pages: u32) -> Result<StressResult, String> {
+    if threads == 0 || !(seconds > 0.0) {
+        return Err("--threads and --seconds must be positive".into());
+    }
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let before = totals(fs)?;
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(seconds);
+    let results: Vec<Result<(), String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|i| {
+                s.spawn(move || {
+                    let mut set = nix::sched::CpuSet::new();
+                    if set.set(i % cpus).is_ok() {
+                        // Best effort: without pinning the scheduler still spreads threads.
+                        let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set);
+                    }
+                    let batch = format!("2000 {pages}\n");
+                    while Instant::now() < deadline {
+                        fs.write("stress", batch.as_bytes()).map_err(|e| format!("stress write: {e}"))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("stress thread panicked".into()))).collect()
+    });
+    let elapsed = start.elapsed().as_secs_f64();
+    for r in results {
+        r?;
+    }
+    let after = totals(fs)?;
+    let ops = after.0 - before.0;
+    Ok(StressResult {
+        threads,
+        seconds: elapsed,
+        ops,
+        mismatches: after.1 - before.1,
+        errors: after.2 - before.2,
+        ops_per_sec: ops as f64 / elapsed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_pool_and_stats() {
+        let t = "window: 0xf7849000-0xf7c49000\nslots: 1024\nin_use: 1\nneeds_flush: 1\nfree: 1022\nptes_set: 2\n\n\
+                  slot vaddr               pfn  users\n    0 0xf7849000       784445      2\n    1 0xf784a000       784446      0\n";
+        let p = parse_pool(t).unwrap();
+        assert_eq!(p.window_end - p.window_start, 1024 * 4096);
+        assert_eq!(p.mapped[1], Slot { slot: 1, vaddr: 0xf784_a000, pfn: 784446, users: 0 });
+        assert!(render_pool(&p).contains("awaiting flush"));
+        let st = parse_stats("maps: 4\nhits: 2\nmisses: 2\nunmaps: 2\nflushes: 1\nslots_flushed: 101\nflush_ns: 5000\n").unwrap();
+        let text = render_stats(&st);
+        assert!(text.contains("hit rate       50.0%") && text.contains("101.0 slots"), "{text}");
+        assert!(parse_stats("maps: 4\n").unwrap_err().contains("hits"));
+    }
+}
