@@ -35,8 +35,13 @@ run:
 test:
 	tools/test.sh
 
+# Every mechanism at once on every CPU for SOAK_SECONDS (default 10 minutes).
+SOAK_SECONDS ?= 600
+soak:
+	qemu/run.sh --flavour $(FLAVOUR) --timeout $$(($(SOAK_SECONDS) + 600)) -- /selftests/hmkit/soak.sh $(SOAK_SECONDS)
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=i386 clean 2>/dev/null || true
 	rm -rf build
 
-.PHONY: all module kernel kernels hmctl setup run test clean
+.PHONY: all module kernel kernels hmctl setup run test soak clean

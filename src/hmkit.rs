@@ -12,6 +12,7 @@ use kernel::prelude::*;
 mod debugfs;
 mod mm;
 mod pool;
+mod selftest;
 mod sys;
 
 /// hmkit's version, shown in `version`.

@@ -3,9 +3,10 @@
 # Run hmkit's selftests as kselftest's runner does: KTAP, each test's own
 # output nested behind "# ", one result line per test.
 #
-#   run_tests.sh [TEST...]      default: every hmkit_*.sh beside this file
+#   run_tests.sh [TEST...]      default: every hmkit_*.sh beside this file,
+#                               the kmemleak check last
 cd "$(dirname "$0")" || exit 1
-[ $# -gt 0 ] || set -- hmkit_*.sh
+[ $# -gt 0 ] || set -- $(ls hmkit_*.sh | grep -vx hmkit_kmemleak.sh) hmkit_kmemleak.sh
 timeout=$(sed -n 's/^timeout=//p' settings 2>/dev/null)
 echo "TAP version 13"
 echo "1..$#"

@@ -303,5 +303,6 @@ pub(crate) fn create(pool: Arc<Pool>) -> Result<Files> {
     dir.read_only(c_str!("stats"), StatsFile(pool.clone()))?;
     dir.read_write(c_str!("control"), ControlFile { objects, pool: pool.clone() })?;
     dir.read_write(c_str!("stress"), StressFile { pool, totals: stress::Totals::default() })?;
+    dir.read_write(c_str!("selftest"), crate::selftest::SelfTest::new()?)?;
     Ok(Files { _dir: dir })
 }

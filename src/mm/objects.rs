@@ -160,7 +160,7 @@ impl Objects {
             }
             Command::Vmalloc(bytes) => {
                 self.reserve(1)?;
-                let buf = VVec::from_elem(0u8, bytes as usize, GFP_KERNEL)?;
+                let buf = VVec::from_elem(0u8, bytes as usize, GFP_KERNEL | __GFP_NOWARN)?;
                 self.push(Kind::Vmalloc { buf })
             }
             Command::PkmapFlush => {

@@ -215,6 +215,23 @@ impl Pool {
         self.unmap(held.slot);
     }
 
+    /// The pfn `slot`'s PTE maps now (`None`: clear), read from the page table.
+    pub(crate) fn pte_pfn(&self, slot: u32) -> Option<usize> {
+        self.window.pte_pfn(slot)
+    }
+
+    /// How many users `slot` has (0 when idle or free).
+    pub(crate) fn users(&self, slot: u32) -> u32 {
+        match self.core.view(slot) {
+            SlotView::Mapped { users, .. } => users,
+            _ => 0,
+        }
+    }
+
+    pub(crate) fn stats_flushes(&self) -> u64 {
+        self.core.stats.flushes.get()
+    }
+
     pub(crate) fn window(&self) -> (usize, usize) {
         (self.window.base(), self.window.end())
     }

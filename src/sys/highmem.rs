@@ -52,7 +52,7 @@ impl OwnedPage {
     /// __GFP_HIGHMEM`, as `GFP_HIGHUSER` but without the cpuset wall), zeroed.
     pub(crate) fn alloc_high() -> Result<Self> {
         // INVARIANT: no kmap held yet.
-        Ok(Self { page: Page::alloc_page(GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO)?, kmap_holds: 0 })
+        Ok(Self { page: Page::alloc_page(GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO | __GFP_NOWARN)?, kmap_holds: 0 })
     }
 
     /// Takes one more persistent `kmap()` reference, kept until

@@ -72,6 +72,8 @@ pub(crate) struct ZoneInfo {
 }
 
 extern "C" {
+    fn hmkit_on_each_cpu(f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void);
+    fn hmkit_smp_processor_id() -> c_uint;
     fn hmkit_param_slots() -> c_uint;
     fn hmkit_param_wait_ms() -> c_uint;
     fn hmkit_layout(l: *mut RawLayout);
@@ -122,6 +124,22 @@ pub(crate) fn config_pae() -> bool {
 pub(crate) fn num_online_cpus() -> u32 {
     // SAFETY: reads the online CPU mask's weight; no preconditions.
     unsafe { hmkit_num_online_cpus() }
+}
+
+unsafe extern "C" fn on_each_cpu_cb<F: Fn(u32) + Sync>(arg: *mut c_void) {
+    // SAFETY: `arg` is the `&F` that `on_each_cpu` passed, alive until all
+    // CPUs have returned from this callback.
+    let f = unsafe { &*arg.cast::<F>() };
+    // SAFETY: no preconditions; the id is stable here (IPI or preemption off).
+    f(unsafe { hmkit_smp_processor_id() });
+}
+
+/// Runs `f(cpu)` on every online CPU, in interrupt context on all but the
+/// caller's (so `f` must not sleep), and returns when every CPU has.
+pub(crate) fn on_each_cpu<F: Fn(u32) + Sync>(f: &F) {
+    // SAFETY: the callback gets `f` back as `&F`; `on_each_cpu` waits for
+    // every CPU, so `f` outlives every call.
+    unsafe { hmkit_on_each_cpu(on_each_cpu_cb::<F>, (f as *const F).cast_mut().cast()) };
 }
 
 /// `ETIMEDOUT`, which 6.12's `kernel::error::code` lacks.

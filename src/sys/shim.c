@@ -223,11 +223,11 @@ int hmkit_window_create(unsigned int nr, struct hmkit_window *w)
 	unsigned int i, level;
 
 	w->nr = nr;
-	w->dummy = alloc_page(GFP_KERNEL);
+	w->dummy = alloc_page(GFP_KERNEL | __GFP_NOWARN);
 	if (!w->dummy)
 		return -ENOMEM;
-	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL);
-	w->ptes = kvmalloc_array(nr, sizeof(*w->ptes), GFP_KERNEL);
+	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL | __GFP_NOWARN);
+	w->ptes = kvmalloc_array(nr, sizeof(*w->ptes), GFP_KERNEL | __GFP_NOWARN);
 	if (!pages || !w->ptes)
 		goto nomem;
 	for (i = 0; i < nr; i++)
@@ -320,6 +320,20 @@ void hmkit_window_flush(const struct hmkit_window *w, const unsigned int *slot_l
 	};
 
 	on_each_cpu(hmkit_flush_this_cpu, &a, 1);
+}
+
+/* --- running code on every CPU -------------------------------------------- */
+
+/* Runs @fn(@arg) on every online CPU (in IPI context on the others) and
+ * returns when all have run it. */
+void hmkit_on_each_cpu(void (*fn)(void *), void *arg)
+{
+	on_each_cpu(fn, arg, 1);
+}
+
+unsigned int hmkit_smp_processor_id(void)
+{
+	return raw_smp_processor_id();
 }
 
 /* --- debugfs ------------------------------------------------------------ */

@@ -36,16 +36,29 @@ impl Debugfs {
 
     /// Writes `data` to file `name` in one write() call.
     pub fn write(&self, name: &str, data: &[u8]) -> Result<(), std::io::Error> {
+        self.write_pieces(name, data, data.len().max(1)).pop().unwrap_or(Ok(()))
+    }
+
+    /// Writes `data` to file `name` through one open file, `piece` bytes per
+    /// write() call (one empty write for empty data); one result per call.
+    pub fn write_pieces(&self, name: &str, data: &[u8], piece: usize) -> Vec<Result<(), std::io::Error>> {
         use std::io::Write;
         if name.contains('/') || name.starts_with('.') {
-            return Err(std::io::Error::from_raw_os_error(nix::libc::EINVAL));
+            return vec![Err(std::io::Error::from_raw_os_error(nix::libc::EINVAL))];
         }
-        let mut f = std::fs::OpenOptions::new().write(true).open(self.dir.join(name))?;
-        let n = f.write(data)?;
-        if n != data.len() {
-            return Err(std::io::Error::other(format!("short write: {n} of {} bytes", data.len())));
-        }
-        Ok(())
+        let mut f = match std::fs::OpenOptions::new().write(true).open(self.dir.join(name)) {
+            Ok(f) => f,
+            Err(e) => return vec![Err(e)],
+        };
+        let pieces: Vec<&[u8]> = if data.is_empty() { vec![data] } else { data.chunks(piece).collect() };
+        pieces
+            .into_iter()
+            .map(|p| match f.write(p) {
+                Ok(n) if n == p.len() => Ok(()),
+                Ok(n) => Err(std::io::Error::other(format!("short write: {n} of {} bytes", p.len()))),
+                Err(e) => Err(e),
+            })
+            .collect()
     }
 
     pub fn dir(&self) -> &Path {
@@ -53,23 +66,25 @@ impl Debugfs {
     }
 }
 
-/// `hmctl write`: standard input to `file` in one write(); prints `ok` or
-/// the errno's name on standard output.
-pub fn write_stdin(fs: &Debugfs, file: &str) -> Result<(), String> {
+/// `hmctl write`: standard input to `file` in one write() (or in pieces);
+/// prints `ok` or the errno's name on standard output, a line per write().
+pub fn write_stdin(fs: &Debugfs, file: &str, split: Option<usize>) -> Result<(), String> {
     use std::io::Read;
     let mut data = Vec::new();
     std::io::stdin().read_to_end(&mut data).map_err(|e| format!("reading standard input: {e}"))?;
-    match fs.write(file, &data) {
-        Ok(()) => {
-            println!("ok");
-            Ok(())
-        }
-        Err(e) => {
-            let name = e.raw_os_error().map(|n| format!("{:?}", nix::errno::Errno::from_raw(n)));
-            println!("{}", name.as_deref().unwrap_or("error"));
-            Err(format!("{file}: {e}"))
+    let results = fs.write_pieces(file, &data, split.unwrap_or(data.len().max(1)));
+    let mut first_error = None;
+    for r in results {
+        match r {
+            Ok(()) => println!("ok"),
+            Err(e) => {
+                let name = e.raw_os_error().map(|n| format!("{:?}", nix::errno::Errno::from_raw(n)));
+                println!("{}", name.as_deref().unwrap_or("error"));
+                first_error.get_or_insert(format!("{file}: {e}"));
+            }
         }
     }
+    first_error.map_or(Ok(()), Err)
 }
 
 /// Splits `key: value` lines; other lines are ignored.

@@ -81,11 +81,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Load a kernel module with one finit_module() call (no fallback
+    /// retry, unlike busybox insmod) and print `ok` or the errno's name
+    Load {
+        /// The module file, e.g. /lib/modules/hmkit.ko
+        file: std::path::PathBuf,
+        /// Module parameters, e.g. slots=64
+        params: Vec<String>,
+    },
     /// Send standard input to one of hmkit's files in a single write() and
     /// print the kernel's answer: `ok`, or the errno's name (e.g. `EINVAL`)
     Write {
         /// File name under the debugfs directory, e.g. `control`
         file: String,
+        /// Send the input in pieces of this many bytes, one write() each,
+        /// printing one answer per piece
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        split: Option<u32>,
     },
     /// Print one of hmkit's debugfs files as the module renders it
     Cat {
@@ -132,10 +144,27 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Write { file } => debugfs::write_stdin(&fs, &file),
+        Command::Load { file, params } => load(&file, &params),
+        Command::Write { file, split } => debugfs::write_stdin(&fs, &file, split.map(|n| n as usize)),
         Command::Cat { file } => {
             print!("{}", fs.read(&file)?);
             Ok(())
+        }
+    }
+}
+
+/// `hmctl load`: one finit_module() call.
+fn load(file: &std::path::Path, params: &[String]) -> Result<(), String> {
+    let f = std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let params = std::ffi::CString::new(params.join(" ")).map_err(|_| "a parameter contains a NUL byte".to_string())?;
+    match nix::kmod::finit_module(&f, &params, nix::kmod::ModuleInitFlags::empty()) {
+        Ok(()) => {
+            println!("ok");
+            Ok(())
+        }
+        Err(e) => {
+            println!("{e:?}");
+            Err(format!("loading {}: {}", file.display(), e.desc()))
         }
     }
 }

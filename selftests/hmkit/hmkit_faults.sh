@@ -1,0 +1,131 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# failslab and fail_page_alloc aimed at hmkit: during load (pool creation
+# included) and during its operations. Every injected failure must give a
+# clean error with nothing leaked or half-made, and hmkit must work again
+# once injection stops.
+#
+# Aiming: the stack-trace filter limits failures to allocations with a
+# frame in module space (hmkit is the only module), the task filter to the
+# process that asked (make-it-fail), and "space" skips that process's first
+# allocations, so that a sweep over it moves the failure through the code.
+. "$(dirname "$0")/ktap.sh"
+hmkit_require_vm
+
+F=/sys/kernel/debug
+for d in failslab fail_page_alloc; do
+	[ -d $F/$d ] || ktap_skip_all "no $F/$d: needs CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS"
+done
+[ -f $F/failslab/require-start ] || ktap_skip_all "no stack-trace filter: needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER"
+
+ktap_header
+ktap_plan 6
+
+hmkit_load
+mstart=$(hmkit_val layout vmalloc_start)
+mend=$(hmkit_val layout vmalloc_end)
+rmmod hmkit
+
+# arm TYPE SPACE [TIMES]: fail the first TIMES (default 1) hmkit
+# allocations of a make-it-fail task after SPACE units (bytes for slab,
+# pages for the page allocator).
+arm() {
+	d=$F/$1
+	echo 0 >$d/verbose
+	echo N >$d/ignore-gfp-wait
+	[ ! -f $d/ignore-gfp-highmem ] || echo N >$d/ignore-gfp-highmem
+	echo Y >$d/task-filter
+	echo "$(dec "$mstart")" >$d/require-start
+	echo "$(dec "$mend")" >$d/require-end
+	echo 32 >$d/stacktrace-depth
+	echo 100 >$d/probability
+	echo 1 >$d/interval
+	echo "$2" >$d/space
+	echo "${3:-1}" >$d/times
+}
+disarm() { for d in failslab fail_page_alloc; do echo 0 >$F/$d/times; echo 0 >$F/$d/probability; done; }
+# Whether the armed failure was used (at least once).
+fired() { [ "$(cat $F/$1/times)" != "$2" ]; }
+# Run "$@" as a make-it-fail task.
+failing() { sh -c 'echo 1 >/proc/self/make-it-fail; exec "$@"' sh "$@"; }
+
+# Load: move the failure point through module init (by "space") until a
+# load goes through with the failure unused. Each attempt must end either
+# without the module (and without its files) or with a module that works:
+# some failures are absorbed by design (kvmalloc falls back to vmalloc,
+# SLUB retries a slab page at its minimum order).
+load_sweep() {
+	type=$1 times=$2
+	shift 2
+	fired_n=0 failed_n=0 bad=""
+	for space in "$@"; do
+		arm "$type" $space $times
+		# hmctl load: one attempt (busybox insmod retries a failed load).
+		if failing hmctl load "$HMKIT_KO" >/dev/null 2>&1; then loaded=1; else loaded=0; fi
+		f=0
+		fired "$type" $times && f=1
+		disarm
+		if [ $loaded = 1 ]; then
+			[ -r $HMKIT_DEBUGFS/version ] && [ "$(hmkit_val pool slots)" = 1024 ] &&
+				printf 'alloc\n' >$HMKIT_DEBUGFS/control || bad="$bad [space $space: loaded but broken]"
+			rmmod hmkit || bad="$bad [space $space: rmmod]"
+		else
+			failed_n=$((failed_n + 1))
+			[ ! -d /sys/module/hmkit ] && [ ! -e $HMKIT_DEBUGFS ] || bad="$bad [space $space: half loaded]"
+		fi
+		[ $f = 1 ] || break
+		fired_n=$((fired_n + 1))
+	done
+	echo "$fired_n $failed_n ${bad:-clean}"
+}
+
+set -- $(load_sweep failslab 1 0 32 128 512 1024 2048 4096 6144 8192 12288 16384 24576 32768 49152 65536 131072)
+if [ "$2" -gt 0 ] && [ "$3" = clean ]; then ktap_pass failslab_during_load; else ktap_fail failslab_during_load "$*"; fi
+ktap_info "failslab: $1 injected, $2 loads failed cleanly"
+# Two failures in a row: SLUB retries a failed slab page at a smaller order.
+set -- $(load_sweep fail_page_alloc 2 0 1 2 3 4 6 8 12 16 24 32 48 64 96 128)
+if [ "$2" -gt 0 ] && [ "$3" = clean ]; then ktap_pass fail_page_alloc_during_load; else ktap_fail fail_page_alloc_during_load "$*"; fi
+ktap_info "fail_page_alloc: $1 injected, $2 loads failed cleanly"
+
+# Operations: a refused allocation is ENOMEM and changes nothing; one the
+# kernel absorbs leaves the operation done.
+insmod "$HMKIT_KO"
+C=$HMKIT_DEBUGFS/control
+bad="" enomem=0 fired_n=0
+for op in 'alloc 8' 'vmalloc 65536' 'pool-hold 32' 'pkmap-flush' 'alloc 1'; do
+	for type in failslab fail_page_alloc; do
+		before=$(cat $C; cat $HMKIT_DEBUGFS/pool)
+		arm $type 0
+		r=$(failing sh -c "printf '%s\n' '$op' | hmctl write control" 2>/dev/null)
+		f=0
+		fired $type 1 && f=1
+		disarm
+		[ $f = 0 ] || fired_n=$((fired_n + 1))
+		case "$r" in
+		ENOMEM)
+			enomem=$((enomem + 1))
+			[ "$before" = "$(cat $C; cat $HMKIT_DEBUGFS/pool)" ] || bad="$bad [$type '$op': ENOMEM but state changed]"
+			;;
+		ok) ;;
+		*) bad="$bad [$type '$op': $r]" ;;
+		esac
+		[ "$r" != ok ] || [ "$op" != 'pool-hold 32' ] || hmkit_ctl pool-release
+	done
+done
+if [ $enomem -gt 0 ] && [ -z "$bad" ]; then ktap_pass operations_fail_cleanly; else ktap_fail operations_fail_cleanly "$enomem ENOMEM of $fired_n injected:$bad"; fi
+ktap_info "operations: $fired_n failures injected, $enomem refused with ENOMEM"
+
+# The selftest itself allocates; under injection it must report, not crash.
+arm failslab 0
+failing sh -c "echo run >$HMKIT_DEBUGFS/selftest" 2>/dev/null
+disarm
+ktap_pass selftest_under_injection_survives
+
+# And everything works again.
+rmmod hmkit && insmod "$HMKIT_KO"
+hmkit_ctl alloc
+id=$(hmkit_last_id)
+ktap_check works_after_injection sh -c "printf 'pool-check $id\n' >$C && printf 'roundtrip $id\n' >$C && echo run >$HMKIT_DEBUGFS/selftest && ! grep -q '^not ok' $HMKIT_DEBUGFS/selftest"
+ktap_check unloads_after_injection sh -c "printf 'free $id\n' >$C && rmmod hmkit && insmod $HMKIT_KO"
+
+ktap_finish

@@ -1,0 +1,17 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Run last: kmemleak finds nothing leaked since boot (the VM's init clears
+# what boot itself left). kmemleak only reports objects older than 5 s.
+. "$(dirname "$0")/ktap.sh"
+hmkit_require_vm
+
+K=/sys/kernel/debug/kmemleak
+[ -w $K ] || ktap_skip_all "no $K: needs CONFIG_DEBUG_KMEMLEAK"
+ktap_header
+ktap_plan 1
+sleep 6
+echo scan >$K
+echo scan >$K
+leaks=$(cat $K)
+if [ -z "$leaks" ]; then ktap_pass kmemleak_clean; else ktap_fail kmemleak_clean "$(echo "$leaks" | head -40)"; fi
+ktap_finish

@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Every mechanism at once, on every CPU, for SECONDS (default 10): pool
+# stress threads (verified through kmap_local), kmap/kmap_local/kmap_atomic
+# round trips, kmap() holds with pkmap flushes, vmalloc areas, the in-kernel
+# self-test and readers of every file. KTAP: one result per workload.
+#
+#   soak.sh [SECONDS]          `make soak` runs it for longer
+. "$(dirname "$0")/ktap.sh"
+hmkit_require_vm
+hmkit_load
+
+secs=${1:-10}
+case "$secs" in *[!0-9]* | '') echo "usage: soak.sh [SECONDS]" >&2; exit 2 ;; esac
+D=$HMKIT_DEBUGFS
+C=$D/control
+end=$(($(date +%s) + secs))
+dir=/tmp/soak.$$
+mkdir -p $dir
+cpus=$(grep -c '^processor' /proc/cpuinfo)
+
+ktap_header
+ktap_plan 6
+ktap_info "soaking for ${secs}s on $cpus CPUs"
+
+# loop NAME COMMANDS: repeat COMMANDS until the end, counting failures.
+loop() {
+	name=$1 cmds=$2
+	n=0 bad=0
+	while [ "$(date +%s)" -lt $end ]; do
+		sh -c "$cmds" >/dev/null 2>&1 || bad=$((bad + 1))
+		n=$((n + 1))
+	done
+	echo "$n $bad" >$dir/$name
+}
+
+hmctl stress --threads "$cpus" --seconds "$secs" --pages 700 --json >$dir/stress.json 2>&1 &
+loop roundtrip "echo alloc 2 >$C; id=\$(awk '\$1 == \"page\" { i = \$2 } END { print i }' $C); a=\$((id - 1));
+	echo roundtrip \$a >$C && echo kmap \$a >$C && echo kmap \$id >$C && echo roundtrip \$id >$C &&
+	echo kunmap \$a >$C && echo kunmap \$id >$C && echo roundtrip \$a >$C && echo free \$a >$C && echo free \$id >$C" &
+loop pkmap "echo pkmap-flush >$C" &
+loop vmalloc "echo vmalloc 262144 >$C; id=\$(awk '\$1 == \"vmalloc\" { i = \$2 } END { print i }' $C); echo free \$id >$C" &
+loop selftest "echo run >$D/selftest && ! grep -q '^not ok' $D/selftest" &
+loop readers "cat $D/* >/dev/null" &
+wait
+
+for w in roundtrip pkmap vmalloc selftest readers; do
+	set -- $(cat $dir/$w)
+	if [ "${1:-0}" -gt 0 ] && [ "$2" = 0 ]; then ktap_pass "soak_$w"; else ktap_fail "soak_$w" "${2:-?} of ${1:-0} rounds failed"; fi
+	ktap_info "$w: $1 rounds"
+done
+out=$(cat $dir/stress.json)
+ops=$(echo "$out" | awk -F'[:,]' '/"ops"/ { print $2 + 0 }')
+if [ "${ops:-0}" -gt 0 ] && echo "$out" | grep -q '"mismatches": 0' && echo "$out" | grep -q '"errors": 0'; then
+	ktap_pass soak_pool_stress
+else
+	ktap_fail soak_pool_stress "$out"
+fi
+ktap_info "pool stress: $(echo "$out" | tr -d '\n ')"
+rm -rf $dir
+ktap_finish
