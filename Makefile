@@ -35,6 +35,15 @@ run:
 test:
 	tools/test.sh
 
+# The benchmark on the bench flavour (no debug checkers): table on the
+# console, JSON and SVG chart under results/.
+RESULTS ?= results
+bench:
+	tools/build.sh bench
+	mkdir -p $(RESULTS)
+	qemu/run.sh --flavour bench --no-build --out $(RESULTS) --timeout 3600 -- \
+		hmctl bench --runs 3 --json-out /out/bench.json --svg /out/bench.svg
+
 # Every mechanism at once on every CPU for SOAK_SECONDS (default 10 minutes).
 SOAK_SECONDS ?= 600
 soak:
@@ -44,4 +53,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=i386 clean 2>/dev/null || true
 	rm -rf build
 
-.PHONY: all module kernel kernels hmctl setup run test soak clean
+.PHONY: all module kernel kernels hmctl setup run test bench soak clean

@@ -9,6 +9,7 @@
 
 use kernel::prelude::*;
 
+mod bench;
 mod debugfs;
 mod mm;
 mod pool;

@@ -39,6 +39,11 @@ all_flavours() {
 	awk '!/^#/ && NF { print $1 }' "$HMKIT_ROOT/qemu/config/flavours"
 }
 
+# The flavours `make test` runs: those with the debug checkers.
+test_flavours() {
+	awk '!/^#/ && NF && / debug\.config/ { print $1 }' "$HMKIT_ROOT/qemu/config/flavours"
+}
+
 # Where the built kernel of a flavour is (a stable link to its keyed build).
 kernel_dir() { echo "$HMKIT_CACHE/kernels/$1"; }
 

@@ -5,7 +5,7 @@
 # checks of the runner itself. Ends with one "N passed, N failed" line and
 # exits non-zero on any failure.
 #
-#   tools/test.sh [--flavour F]...     default: every flavour in qemu/config/flavours
+#   tools/test.sh [--flavour F]...     default: the test flavours (plain, pae)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,7 +17,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ ${#flavours[@]} -gt 0 ] || mapfile -t flavours < <(all_flavours)
+[ ${#flavours[@]} -gt 0 ] || mapfile -t flavours < <(test_flavours)
 
 pass=0 fail=0 skip=0
 failed=()

@@ -115,6 +115,59 @@ pub(crate) fn parse_stress(input: &[u8]) -> Result<(u32, u32), ParseError> {
     Ok((ops, pages))
 }
 
+/// The mechanisms the `bench` file measures.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub(crate) enum Mechanism {
+    KmapLocal,
+    KmapAtomic,
+    Kmap,
+    PoolHit,
+    PoolMiss,
+    Vmap,
+    VmMapRam,
+}
+
+impl Mechanism {
+    pub(crate) const ALL: [Mechanism; 7] = [
+        Mechanism::KmapLocal,
+        Mechanism::KmapAtomic,
+        Mechanism::Kmap,
+        Mechanism::PoolHit,
+        Mechanism::PoolMiss,
+        Mechanism::Vmap,
+        Mechanism::VmMapRam,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Mechanism::KmapLocal => "kmap_local",
+            Mechanism::KmapAtomic => "kmap_atomic",
+            Mechanism::Kmap => "kmap",
+            Mechanism::PoolHit => "pool_hit",
+            Mechanism::PoolMiss => "pool_miss",
+            Mechanism::Vmap => "vmap",
+            Mechanism::VmMapRam => "vm_map_ram",
+        }
+    }
+}
+
+/// Limits of one `bench` write.
+pub(crate) const MAX_BENCH_ITERS: u32 = 100_000_000;
+pub(crate) const MAX_BENCH_WSET: u32 = 8192;
+
+/// Parses a `bench` write: `MECHANISM ITERATIONS WORKING_SET`.
+pub(crate) fn parse_bench(input: &[u8]) -> Result<(Mechanism, u32, u32), ParseError> {
+    let mut words = words(input)?;
+    let name = words.next().ok_or(ParseError::MissingArgument)?;
+    let mech = Mechanism::ALL.into_iter().find(|m| m.name().as_bytes() == name).ok_or(ParseError::UnknownVerb)?;
+    let iters = number(words.next(), 1, MAX_BENCH_ITERS)?;
+    let wset = number(words.next(), 1, MAX_BENCH_WSET)?;
+    if words.next().is_some() {
+        return Err(ParseError::ExtraArgument);
+    }
+    Ok((mech, iters, wset))
+}
+
 /// Parses one command.
 pub(crate) fn parse(input: &[u8]) -> Result<Command, ParseError> {
     let mut words = words(input)?;

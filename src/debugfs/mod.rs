@@ -302,6 +302,7 @@ pub(crate) fn create(pool: Arc<Pool>) -> Result<Files> {
     dir.read_only(c_str!("pool"), PoolFile(pool.clone()))?;
     dir.read_only(c_str!("stats"), StatsFile(pool.clone()))?;
     dir.read_write(c_str!("control"), ControlFile { objects, pool: pool.clone() })?;
+    dir.read_write(c_str!("bench"), crate::bench::Bench::new(pool.clone())?)?;
     dir.read_write(c_str!("stress"), StressFile { pool, totals: stress::Totals::default() })?;
     dir.read_write(c_str!("selftest"), crate::selftest::SelfTest::new()?)?;
     Ok(Files { _dir: dir })

@@ -24,7 +24,7 @@
 //! through another.
 
 use super::{
-    hmkit_kmap, hmkit_kmap_atomic, hmkit_kmap_local, hmkit_kunmap, hmkit_kunmap_atomic, hmkit_kunmap_local,
+    hmkit_vm_map_ram_one, hmkit_vm_unmap_ram, hmkit_vmap_one, hmkit_vunmap, hmkit_kmap, hmkit_kmap_atomic, hmkit_kmap_local, hmkit_kunmap, hmkit_kunmap_atomic, hmkit_kunmap_local,
     hmkit_page_address, hmkit_page_is_highmem, hmkit_page_to_pfn, hmkit_page_zone_name, hmkit_vmalloc_page,
 };
 use kernel::ffi::{c_char, c_uint, c_void};
@@ -184,6 +184,66 @@ impl OwnedPage {
 impl Drop for OwnedPage {
     fn drop(&mut self) {
         while self.kmap_release().is_ok() {}
+    }
+}
+
+impl OwnedPage {
+    /// Maps the page alone with `vmap()`, as drivers do for one page.
+    pub(crate) fn vmap(&self) -> Result<Mapped<'_>> {
+        // SAFETY: the page is valid while borrowed by the guard.
+        let addr = unsafe { hmkit_vmap_one(self.raw()) };
+        if addr.is_null() {
+            return Err(ENOMEM);
+        }
+        // INVARIANT: `addr` maps the page until `drop` undoes it with vunmap.
+        Ok(Mapped { addr: addr.cast(), how: How::Vmap, _page: core::marker::PhantomData })
+    }
+
+    /// Maps the page with `vm_map_ram()`, the per-CPU-block vmap.
+    pub(crate) fn vm_map_ram(&self) -> Result<Mapped<'_>> {
+        // SAFETY: as in `vmap`.
+        let addr = unsafe { hmkit_vm_map_ram_one(self.raw()) };
+        if addr.is_null() {
+            return Err(ENOMEM);
+        }
+        // INVARIANT: as in `vmap`, undone with vm_unmap_ram.
+        Ok(Mapped { addr: addr.cast(), how: How::VmMapRam, _page: core::marker::PhantomData })
+    }
+}
+
+enum How {
+    Vmap,
+    VmMapRam,
+}
+
+/// A page mapped by [`OwnedPage::vmap`] or [`OwnedPage::vm_map_ram`].
+///
+/// # Invariants
+///
+/// `addr` maps the borrowed page, by the means `how` says, until drop.
+pub(crate) struct Mapped<'a> {
+    addr: *const u8,
+    how: How,
+    _page: core::marker::PhantomData<&'a OwnedPage>,
+}
+
+impl Mapped<'_> {
+    /// Reads byte `offset` of the page (`offset` is taken modulo the page).
+    pub(crate) fn read_byte(&self, offset: usize) -> u8 {
+        // SAFETY: the mapping covers the whole page (type invariant).
+        unsafe { self.addr.add(offset % PAGE_SIZE).read_volatile() }
+    }
+}
+
+impl Drop for Mapped<'_> {
+    fn drop(&mut self) {
+        // SAFETY: undoes this guard's own mapping, the way it was made.
+        unsafe {
+            match self.how {
+                How::Vmap => hmkit_vunmap(self.addr.cast()),
+                How::VmMapRam => hmkit_vm_unmap_ram(self.addr.cast()),
+            }
+        }
     }
 }
 

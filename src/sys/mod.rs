@@ -72,6 +72,10 @@ pub(crate) struct ZoneInfo {
 }
 
 extern "C" {
+    fn hmkit_vmap_one(page: *mut c_void) -> *mut c_void;
+    fn hmkit_vunmap(addr: *const c_void);
+    fn hmkit_vm_map_ram_one(page: *mut c_void) -> *mut c_void;
+    fn hmkit_vm_unmap_ram(addr: *const c_void);
     fn hmkit_on_each_cpu(f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void);
     fn hmkit_smp_processor_id() -> c_uint;
     fn hmkit_param_slots() -> c_uint;
@@ -140,6 +144,12 @@ pub(crate) fn on_each_cpu<F: Fn(u32) + Sync>(f: &F) {
     // SAFETY: the callback gets `f` back as `&F`; `on_each_cpu` waits for
     // every CPU, so `f` outlives every call.
     unsafe { hmkit_on_each_cpu(on_each_cpu_cb::<F>, (f as *const F).cast_mut().cast()) };
+}
+
+/// The CPU this code runs on now (it may move right after).
+pub(crate) fn current_cpu() -> u32 {
+    // SAFETY: no preconditions; `raw_` because a stale answer is fine here.
+    unsafe { hmkit_smp_processor_id() }
 }
 
 /// `ETIMEDOUT`, which 6.12's `kernel::error::code` lacks.

@@ -322,6 +322,29 @@ void hmkit_window_flush(const struct hmkit_window *w, const unsigned int *slot_l
 	on_each_cpu(hmkit_flush_this_cpu, &a, 1);
 }
 
+/* --- one-page vmap and vm_map_ram, for comparison ----------------------- */
+
+/* vmap() takes its pgprot_t by value: Rust must not call it directly. */
+void *hmkit_vmap_one(struct page *page)
+{
+	return vmap(&page, 1, VM_MAP, PAGE_KERNEL);
+}
+
+void hmkit_vunmap(const void *addr)
+{
+	vunmap(addr);
+}
+
+void *hmkit_vm_map_ram_one(struct page *page)
+{
+	return vm_map_ram(&page, 1, NUMA_NO_NODE);
+}
+
+void hmkit_vm_unmap_ram(const void *addr)
+{
+	vm_unmap_ram(addr, 1);
+}
+
 /* --- running code on every CPU -------------------------------------------- */
 
 /* Runs @fn(@arg) on every online CPU (in IPI context on the others) and

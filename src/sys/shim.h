@@ -57,6 +57,10 @@ void hmkit_window_clear(const struct hmkit_window *w, unsigned int slot);
 unsigned long hmkit_window_pfn(const struct hmkit_window *w, unsigned int slot);
 void hmkit_window_flush(const struct hmkit_window *w, const unsigned int *slot_list, unsigned int n);
 
+void *hmkit_vmap_one(struct page *page);
+void hmkit_vunmap(const void *addr);
+void *hmkit_vm_map_ram_one(struct page *page);
+void hmkit_vm_unmap_ram(const void *addr);
 void hmkit_on_each_cpu(void (*fn)(void *), void *arg);
 unsigned int hmkit_smp_processor_id(void);
 void hmkit_layout(struct hmkit_layout *l);

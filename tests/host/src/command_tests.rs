@@ -89,3 +89,18 @@ fn never_panics_on_random_bytes() {
         let _ = parse(&buf);
     }
 }
+
+#[test]
+fn bench_takes_mechanism_iterations_and_working_set() {
+    use crate::command::{parse_bench, Mechanism};
+    assert_eq!(parse_bench(b"pool_miss 100000 2048\n"), Ok((Mechanism::PoolMiss, 100000, 2048)));
+    for m in Mechanism::ALL {
+        assert_eq!(parse_bench(format!("{} 1 1", m.name()).as_bytes()), Ok((m, 1, 1)));
+    }
+    assert_eq!(parse_bench(b"kmap2 1 1"), Err(ParseError::UnknownVerb));
+    assert_eq!(parse_bench(b"kmap 1"), Err(ParseError::MissingArgument));
+    assert_eq!(parse_bench(b"kmap 0 1"), Err(ParseError::BadNumber));
+    assert_eq!(parse_bench(b"kmap 1 8193"), Err(ParseError::BadNumber));
+    assert_eq!(parse_bench(b"kmap 100000001 1"), Err(ParseError::BadNumber));
+    assert_eq!(parse_bench(b"kmap 1 1 1"), Err(ParseError::ExtraArgument));
+}

@@ -37,6 +37,9 @@ pub struct Layout {
     pub kmap_local_end: u64,
     pub kmap_local_slots_per_cpu: u64,
     pub nr_cpu_ids: u64,
+    /// hmkit's pool window, inside vmalloc.
+    pub hmkit_pool_start: u64,
+    pub hmkit_pool_end: u64,
     pub regions: Vec<Region>,
 }
 
@@ -79,6 +82,8 @@ impl Layout {
             kmap_local_end: n("kmap_local_end")?,
             kmap_local_slots_per_cpu: n("kmap_local_slots_per_cpu")?,
             nr_cpu_ids: n("nr_cpu_ids")?,
+            hmkit_pool_start: n("hmkit_pool_start")?,
+            hmkit_pool_end: n("hmkit_pool_end")?,
             regions,
         })
     }
@@ -101,7 +106,10 @@ fn describe(r: &Region, l: &Layout) -> String {
     match r.name.as_str() {
         "user" => "user space (per process)".into(),
         "lowmem" => format!("direct map of physical 0x0-{:#x} (lowmem, ZONE_DMA + ZONE_NORMAL)", r.end - r.start),
-        "vmalloc" => "vmalloc/vmap/ioremap and modules".into(),
+        "vmalloc" => format!(
+            "vmalloc/vmap/ioremap and modules (hmkit pool {:#010x}-{:#010x})",
+            l.hmkit_pool_start, l.hmkit_pool_end
+        ),
         "pkmap" => format!("kmap() persistent mappings: {} slots", l.last_pkmap),
         "ldt_remap" => "LDT remap (PTI)".into(),
         "cpu_entry_area" => "per-CPU entry stacks, GDT, TSS".into(),
@@ -153,7 +161,7 @@ page_offset: 0xc0000000\nhigh_memory: 0xf73fe000\nvmalloc_start: 0xf7bfe000\nvma
 pkmap_base: 0xff400000\npkmap_end: 0xff800000\nldt_base: 0xff800000\nldt_end: 0xffc00000\n\
 cpu_entry_area_base: 0xffc00000\ncpu_entry_area_end: 0xffe00000\nfixaddr_tot_start: 0xffe60000\n\
 fixaddr_start: 0xfff16000\nfixaddr_top: 0xfffff000\nkmap_local_start: 0xfff5e000\nkmap_local_end: 0xfff9e000\n\
-lowmem_kb: 905208\nvmalloc_kb: 124928\nlast_pkmap: 1024\nkmap_local_slots_per_cpu: 16\nnr_cpu_ids: 2\n\n\
+hmkit_pool_start: 0xf8000000\nhmkit_pool_end: 0xf8400000\nlowmem_kb: 905208\nvmalloc_kb: 124928\nlast_pkmap: 1024\nkmap_local_slots_per_cpu: 16\nnr_cpu_ids: 2\n\n\
 region           start        end             size_kb\n\
 user             0x00000000   0xc0000000      3145728\n\
 lowmem           0xc0000000   0xf73fe000       905208\n\
@@ -188,6 +196,22 @@ gap              0xfffff000   0x100000000           4\n";
         for k in ["page_offset", "high_memory", "vmalloc_start", "vmalloc_end", "pkmap_base", "last_pkmap", "fixaddr_start", "fixaddr_top"] {
             assert!(v[k].is_u64(), "{k}");
         }
+    }
+
+    #[test]
+    fn svg_is_well_formed_and_names_every_region_and_zone() {
+        let l = Layout::parse(SAMPLE).unwrap();
+        let zones = crate::zones::parse(crate::zones::tests::SAMPLE).unwrap();
+        let svg = crate::draw::layout_svg(&l, &zones, "test");
+        let texts = crate::draw::check(&svg).unwrap().join("\n");
+        for r in &l.regions {
+            assert!(texts.contains(&r.name), "{} missing", r.name);
+        }
+        for z in ["ZONE_DMA", "ZONE_NORMAL", "ZONE_HIGHMEM", "direct map", "kmap()", "0xc0000000"] {
+            assert!(texts.contains(z), "{z} missing");
+        }
+        assert!(crate::draw::check("<svg><text>a</svg>").is_err());
+        assert!(crate::draw::check("<html/>").is_err());
     }
 
     #[test]

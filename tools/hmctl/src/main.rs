@@ -2,7 +2,9 @@
 //! hmctl: the userspace side of hmkit. Reads hmkit's debugfs files and the
 //! kernel's own /proc files, and presents them as text or JSON.
 
+mod bench;
 mod debugfs;
+mod draw;
 mod layout;
 mod meminfo;
 mod pkmap;
@@ -11,6 +13,7 @@ mod report;
 mod zones;
 
 use clap::{Parser, Subcommand};
+use debugfs::Version;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -42,6 +45,9 @@ enum Command {
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
+        /// Also draw it, beside physical memory and its zones, as SVG into FILE
+        #[arg(long, value_name = "FILE")]
+        svg: Option<std::path::PathBuf>,
     },
     /// Node 0's zones: where lowmem ends and highmem starts, sizes, free pages
     Zones {
@@ -60,6 +66,15 @@ enum Command {
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
+        /// Also draw the pool's and the kernel pkmap's slots as SVG into FILE
+        #[arg(long, value_name = "FILE")]
+        svg: Option<std::path::PathBuf>,
+    },
+    /// Check that FILE is well-formed SVG and that its text has every EXPECT
+    SvgCheck {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        expect: Vec<String>,
     },
     /// The pool's counters: maps, hits, misses, flushes, waits, ...
     Stats {
@@ -89,6 +104,26 @@ enum Command {
         /// Module parameters, e.g. slots=64
         params: Vec<String>,
     },
+    /// Benchmark the pool against kmap, kmap_local, kmap_atomic, vmap and
+    /// vm_map_ram: map, touch one word, unmap, on highmem pages, with one
+    /// thread and with one thread per CPU; medians of several runs
+    Bench {
+        /// Runs per mechanism and thread count (the median is reported)
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// A short run with few iterations (for tests)
+        #[arg(long)]
+        quick: bool,
+        /// Print JSON (a list of rows) instead of the table
+        #[arg(long)]
+        json: bool,
+        /// Also write the rows as JSON to this file
+        #[arg(long)]
+        json_out: Option<std::path::PathBuf>,
+        /// Also write a bar chart (SVG) to this file
+        #[arg(long)]
+        svg: Option<std::path::PathBuf>,
+    },
     /// Send standard input to one of hmkit's files in a single write() and
     /// print the kernel's answer: `ok`, or the errno's name (e.g. `EINVAL`)
     Write {
@@ -111,8 +146,14 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Report { json: false }) {
         Command::Report { json } => report::report(&fs, json),
         Command::Version { json } => report::version(&fs, json),
-        Command::Layout { json } => {
+        Command::Layout { json, svg } => {
             let l = layout::Layout::parse(&fs.read("layout")?)?;
+            if let Some(path) = svg {
+                let z = zones::parse(&fs.read("zones")?)?;
+                let v = Version::parse(&fs.read("version")?)?;
+                let title = format!("Linux {} i386 ({} paging): virtual and physical memory, live", v.kernel, l.paging);
+                write_file(&path, &draw::layout_svg(&l, &z, &title))?;
+            }
             output(json, &l, || layout::draw(&l))
         }
         Command::Zones { json } => {
@@ -123,9 +164,23 @@ fn run(cli: Cli) -> Result<(), String> {
             let p = pkmap::parse(&fs.read("pkmap")?)?;
             output(json, &p, || pkmap::render(&p))
         }
-        Command::Pool { json } => {
+        Command::Pool { json, svg } => {
             let p = pool::parse_pool(&fs.read("pool")?)?;
+            if let Some(path) = svg {
+                let k = pkmap::parse(&fs.read("pkmap")?)?;
+                write_file(&path, &draw::slots_svg(&p, &k, "mapping slots: hmkit pool and kernel pkmap, live"))?;
+            }
             output(json, &p, || pool::render_pool(&p))
+        }
+        Command::SvgCheck { file, expect } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let texts = draw::check(&text).map_err(|e| format!("{}: {e}", file.display()))?.join("\n");
+            let missing: Vec<&String> = expect.iter().filter(|e| !texts.contains(e.as_str())).collect();
+            if !missing.is_empty() {
+                return Err(format!("{}: no text {missing:?}", file.display()));
+            }
+            println!("ok: well-formed SVG, {} text nodes", texts.lines().count());
+            Ok(())
         }
         Command::Stats { json } => {
             let st = pool::parse_stats(&fs.read("stats")?)?;
@@ -143,6 +198,21 @@ fn run(cli: Cli) -> Result<(), String> {
                 return Err(format!("stress found {} mismatches and {} errors", r.mismatches, r.errors));
             }
             Ok(())
+        }
+        Command::Bench { runs, quick, json, json_out, svg } => {
+            let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let threads: Vec<usize> = if cpus > 1 { vec![1, cpus] } else { vec![1] };
+            let rows = bench::bench(&fs, runs.max(1), &threads, quick)?;
+            let text = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
+            if let Some(p) = json_out {
+                std::fs::write(&p, &text).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+            if let Some(p) = svg {
+                let v = Version::parse(&fs.read("version")?)?;
+                let title = format!("hmkit bench on Linux {} ({}), QEMU TCG", v.kernel, if v.pae { "PAE" } else { "2-level" });
+                std::fs::write(&p, bench::chart(&rows, &title)).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+            output(json, &rows, || bench::table(&rows))
         }
         Command::Load { file, params } => load(&file, &params),
         Command::Write { file, split } => debugfs::write_stdin(&fs, &file, split.map(|n| n as usize)),
@@ -167,6 +237,10 @@ fn load(file: &std::path::Path, params: &[String]) -> Result<(), String> {
             Err(format!("loading {}: {}", file.display(), e.desc()))
         }
     }
+}
+
+fn write_file(path: &std::path::Path, content: &str) -> Result<(), String> {
+    std::fs::write(path, content).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Prints `value` as JSON, or the text `render` makes.

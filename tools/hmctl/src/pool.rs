@@ -163,5 +163,10 @@ mod tests {
         let text = render_stats(&st);
         assert!(text.contains("hit rate       50.0%") && text.contains("101.0 slots"), "{text}");
         assert!(parse_stats("maps: 4\n").unwrap_err().contains("hits"));
+        let k = crate::pkmap::parse("pkmap_base: 0xff400000\nlast_pkmap: 1024\nmapped: 1\n\nslot vaddr pfn\n7 0xff407000 593920\n").unwrap();
+        let svg = crate::draw::slots_svg(&p, &k, "slots");
+        let texts = crate::draw::check(&svg).unwrap().join(" ");
+        assert!(texts.contains("1024 slots") && texts.contains("awaiting flush") && texts.contains("1 mapped"));
+        assert_eq!(svg.matches("#e0702c").count(), 2, "one slot in use, and its legend");
     }
 }

@@ -68,10 +68,10 @@ pub fn render(zones: &[Zone], page_size: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
 
-    const SAMPLE: &str = "node zone      start_pfn    spanned    present    managed       free highmem\n\
+    pub const SAMPLE: &str = "node zone      start_pfn    spanned    present    managed       free highmem\n\
 0    DMA              1       4095       3998       3840       3500       0\n\
 0    Normal        4096     221182     221182     215000     200000       0\n\
 0    HighMem     225278     561154     561154     561154     559000       1\n\

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `bench` file: map, touch one word, unmap, on highmem pages, with
+//! each of the kernel's mechanisms and hmkit's pool.
+//!
+//! A write `MECHANISM ITERATIONS WORKING_SET` runs the loop in the writer's
+//! context on WORKING_SET private highmem pages taken in turn, and records
+//! one sample; `hmctl bench` starts one writer per CPU at once for the
+//! multi-threaded figures and computes ns per operation from the samples'
+//! start and end times. Reading gives the last samples:
+//!
+//! ```text
+//! seq mechanism iters wset cpu start_ns end_ns flushes
+//! ```
+//!
+//! `flushes` counts the TLB flushes the mechanism made during the run, where
+//! they can be seen: for `kmap` the wraps of the kernel's pkmap this run saw
+//! (each flushes the whole pkmap on every CPU), for the pool its own flushes
+//! (each on every CPU), for kmap_local and kmap_atomic one local `invlpg`
+//! per unmap by construction; `-1` where the kernel does not tell (vmap and
+//! vm_map_ram flush in lazy batches of their own).
+//!
+//! - `pool_hit`: every page of the working set is mapped and held first, so
+//!   each map finds its page in a slot;
+//! - `pool_miss`: the working set should exceed the pool (hmctl uses twice
+//!   its slots), so each map needs a new slot and flushes come in batches.
+
+use crate::debugfs::command::Mechanism;
+use crate::pool::{Pool, PoolMap, Wait};
+use crate::sys;
+use crate::sys::highmem::OwnedPage;
+use core::fmt;
+use core::hint::black_box;
+use kernel::prelude::*;
+use kernel::sync::{Arc, Mutex};
+use kernel::time::Ktime;
+
+/// How many samples the file keeps.
+const KEEP: usize = 256;
+
+#[derive(Clone, Copy)]
+struct Sample {
+    seq: u64,
+    mech: Mechanism,
+    iters: u32,
+    wset: u32,
+    cpu: u32,
+    start_ns: i64,
+    end_ns: i64,
+    flushes: i64,
+}
+
+/// The last `KEEP` samples, a ring.
+struct Samples {
+    ring: KVec<Sample>,
+    next_seq: u64,
+}
+
+pub(crate) struct Bench {
+    pool: Arc<Pool>,
+    samples: Arc<Mutex<Samples>>,
+}
+
+impl Bench {
+    pub(crate) fn new(pool: Arc<Pool>) -> Result<Self> {
+        let samples = Samples { ring: KVec::with_capacity(KEEP, GFP_KERNEL)?, next_seq: 1 };
+        Ok(Bench { pool, samples: Arc::pin_init(kernel::new_mutex!(samples, "hmkit_bench"), GFP_KERNEL)? })
+    }
+}
+
+/// Runs `op` on each page in turn, `iters` times in all; returns the
+/// start and end times.
+fn timed(pages: &[OwnedPage], iters: u32, mut op: impl FnMut(&OwnedPage) -> Result) -> Result<(i64, i64)> {
+    let start = Ktime::ktime_get().to_ns();
+    let mut i = 0;
+    for _ in 0..iters {
+        op(&pages[i])?;
+        i += 1;
+        if i == pages.len() {
+            i = 0;
+        }
+    }
+    Ok((start, Ktime::ktime_get().to_ns()))
+}
+
+fn run(pool: &Pool, mech: Mechanism, iters: u32, wset: u32) -> Result<Sample> {
+    let mut pages = KVec::with_capacity(wset as usize, GFP_KERNEL)?;
+    for _ in 0..wset {
+        pages.push(OwnedPage::alloc_high()?, GFP_KERNEL)?;
+    }
+    let pages = &pages[..];
+    let cpu = sys::current_cpu();
+    let off = 64;
+    let mut flushes: i64 = -1;
+    let (start_ns, end_ns) = match mech {
+        Mechanism::KmapLocal => {
+            flushes = i64::from(iters);
+            timed(pages, iters, |p| {
+                black_box(p.map_local(|b| b[off]));
+                Ok(())
+            })?
+        }
+        Mechanism::KmapAtomic => {
+            flushes = i64::from(iters);
+            timed(pages, iters, |p| {
+                black_box(p.map_atomic(|b| b[off]));
+                Ok(())
+            })?
+        }
+        Mechanism::Kmap => {
+            let l = sys::layout();
+            let (mut wraps, mut prev) = (0, usize::MAX);
+            let t = timed(pages, iters, |p| {
+                let m = p.kmap();
+                black_box(m.bytes()[off]);
+                let slot = m.addr().wrapping_sub(l.pkmap_base) / l.page_size;
+                if slot < l.last_pkmap {
+                    if slot < prev && prev != usize::MAX {
+                        wraps += 1;
+                    }
+                    prev = slot;
+                }
+                Ok(())
+            })?;
+            flushes = wraps;
+            t
+        }
+        Mechanism::PoolHit => {
+            let mut held: KVec<PoolMap<'_>> = KVec::with_capacity(pages.len(), GFP_KERNEL)?;
+            for p in pages {
+                held.push(pool.map(p, Wait::No)?, GFP_KERNEL)?;
+            }
+            let before = pool.stats_flushes();
+            let t = timed(pages, iters, |p| {
+                let m = pool.map(p, Wait::No)?;
+                let mut b = [0u8; 1];
+                m.read(off, &mut b)?;
+                black_box(b);
+                Ok(())
+            })?;
+            flushes = (pool.stats_flushes() - before) as i64;
+            drop(held);
+            t
+        }
+        Mechanism::PoolMiss => {
+            let wait = Wait::Ms(sys::param_wait_ms());
+            let before = pool.stats_flushes();
+            let t = timed(pages, iters, |p| {
+                let m = pool.map(p, wait)?;
+                let mut b = [0u8; 1];
+                m.read(off, &mut b)?;
+                black_box(b);
+                Ok(())
+            })?;
+            flushes = (pool.stats_flushes() - before) as i64;
+            t
+        }
+        Mechanism::Vmap => timed(pages, iters, |p| {
+            black_box(p.vmap()?.read_byte(off));
+            Ok(())
+        })?,
+        Mechanism::VmMapRam => timed(pages, iters, |p| {
+            black_box(p.vm_map_ram()?.read_byte(off));
+            Ok(())
+        })?,
+    };
+    Ok(Sample { seq: 0, mech, iters, wset, cpu, start_ns, end_ns, flushes })
+}
+
+impl crate::sys::debugfs::Control for Bench {
+    fn write(&self, input: &[u8]) -> Result {
+        let (mech, iters, wset) = crate::debugfs::command::parse_bench(input).map_err(|_| EINVAL)?;
+        let mut s = run(&self.pool, mech, iters, wset)?;
+        let mut samples = self.samples.lock();
+        s.seq = samples.next_seq;
+        samples.next_seq += 1;
+        let i = ((s.seq - 1) % KEEP as u64) as usize;
+        if i < samples.ring.len() {
+            samples.ring[i] = s;
+        } else {
+            samples.ring.push(s, GFP_KERNEL)?;
+        }
+        Ok(())
+    }
+}
+
+impl crate::sys::debugfs::Show for Bench {
+    fn show(&self, out: &mut dyn fmt::Write) -> Result {
+        let samples = self.samples.lock();
+        writeln!(out, "seq mechanism iters wset cpu start_ns end_ns flushes")?;
+        let n = samples.ring.len() as u64;
+        let first = samples.next_seq.saturating_sub(n);
+        for seq in first..samples.next_seq {
+            let s = &samples.ring[((seq - 1) % KEEP as u64) as usize];
+            writeln!(
+                out,
+                "{} {} {} {} {} {} {} {}",
+                s.seq,
+                s.mech.name(),
+                s.iters,
+                s.wset,
+                s.cpu,
+                s.start_ns,
+                s.end_ns,
+                s.flushes
+            )?;
+        }
+        Ok(())
+    }
+}
