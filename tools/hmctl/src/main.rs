@@ -5,6 +5,7 @@
 mod bench;
 mod debugfs;
 mod draw;
+mod explain;
 mod layout;
 mod meminfo;
 mod pkmap;
@@ -69,6 +70,13 @@ enum Command {
         /// Also draw the pool's and the kernel pkmap's slots as SVG into FILE
         #[arg(long, value_name = "FILE")]
         svg: Option<std::path::PathBuf>,
+    },
+    /// Check what the seed articles on highmem claim against this kernel:
+    /// each claim, its source, the live value and a verdict (holds/differs)
+    Explain {
+        /// Print JSON (a list of objects) instead of text
+        #[arg(long)]
+        json: bool,
     },
     /// Check that FILE is well-formed SVG and that its text has every EXPECT
     SvgCheck {
@@ -171,6 +179,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 write_file(&path, &draw::slots_svg(&p, &k, "mapping slots: hmkit pool and kernel pkmap, live"))?;
             }
             output(json, &p, || pool::render_pool(&p))
+        }
+        Command::Explain { json } => {
+            let v = explain::explain(&fs)?;
+            output(json, &v, || explain::render(&v))
         }
         Command::SvgCheck { file, expect } => {
             let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;

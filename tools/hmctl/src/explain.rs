@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `hmctl explain`: what the seed articles on highmem claim (they describe
+//! 2.6-era kernels), checked one by one against the running kernel.
+
+use crate::debugfs::Debugfs;
+use crate::layout::{human, Layout};
+use crate::meminfo::MemInfo;
+use crate::zones::Zone;
+use serde::Serialize;
+
+const MIB: u64 = 1 << 20;
+
+/// What a check reads.
+pub struct Live {
+    pub l: Layout,
+    pub z: Vec<Zone>,
+    pub m: MemInfo,
+    pub kernel: String,
+    /// Pages and highmem pages of a vmalloc area made through hmkit.
+    pub vmalloc_pages: Option<(u64, u64)>,
+    /// HighFree and LowFree drops (kB) while hmctl touched `user_kb`.
+    pub user_alloc: Option<(u64, u64, u64)>,
+}
+
+impl Live {
+    fn zone(&self, name: &str) -> Option<&Zone> {
+        self.z.iter().find(|z| z.name == name && z.spanned > 0)
+    }
+    fn mib_of_pfn(&self, pfn: u64) -> String {
+        human(pfn * self.l.page_size)
+    }
+    fn version(&self) -> (u32, u32) {
+        let mut it = self.kernel.split(|c: char| !c.is_ascii_digit()).filter_map(|s| s.parse().ok());
+        (it.next().unwrap_or(0), it.next().unwrap_or(0))
+    }
+    fn pkmap_size(&self) -> u64 {
+        self.l.pkmap_end - self.l.pkmap_base
+    }
+}
+
+/// A check's answer: live value, whether the claim holds, why.
+type Answer = (String, bool, String);
+
+struct Claim {
+    id: &'static str,
+    claim: &'static str,
+    source: &'static str,
+    check: fn(&Live) -> Answer,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Verdict {
+    pub id: String,
+    pub claim: String,
+    pub source: String,
+    pub live: String,
+    pub verdict: String,
+    pub reason: String,
+}
+
+const S000: &str = "000_71817dd6d310303d.txt";
+
+fn claims() -> Vec<Claim> {
+    vec![
+        Claim {
+            id: "user_kernel_split_3g_1g",
+            claim: "0-3 GiB of the virtual address space is user space, 3-4 GiB is the kernel's.",
+            source: "000_71817dd6d310303d.txt, 001_fb0f640406bd34ca.txt, 003_85f0d9cfd07c25ec.txt, 004_fc350d1e0ed26d80.txt",
+            check: |v| {
+                let holds = v.l.page_offset == 0xc000_0000;
+                (
+                    format!("user 0x00000000-{:#010x} ({}), kernel above", v.l.page_offset, human(v.l.page_offset)),
+                    holds,
+                    if holds { "VMSPLIT_3G: TASK_SIZE = PAGE_OFFSET = 0xC0000000".into() } else { "this kernel uses another VMSPLIT option".into() },
+                )
+            },
+        },
+        Claim {
+            id: "page_offset_c0000000",
+            claim: "PAGE_OFFSET, where kernel space starts, is 0xC0000000 on x86.",
+            source: "001_fb0f640406bd34ca.txt",
+            check: |v| {
+                let holds = v.l.page_offset == 0xc000_0000;
+                (format!("{:#010x}", v.l.page_offset), holds, "set by CONFIG_PAGE_OFFSET (VMSPLIT_3G)".into())
+            },
+        },
+        Claim {
+            id: "direct_map_linear",
+            claim: "Lowmem is mapped linearly: virtual address = physical address + 0xC0000000.",
+            source: "000_71817dd6d310303d.txt, 002_1d4eb5f88a73f4a1.txt, 003_85f0d9cfd07c25ec.txt",
+            check: |v| {
+                let end = v.zone("Normal").map_or(0, |z| z.start_pfn + z.spanned);
+                let holds = v.l.page_offset + end * v.l.page_size == v.l.high_memory;
+                (
+                    format!("high_memory {:#010x} = {:#x} + {} pages of lowmem", v.l.high_memory, v.l.page_offset, end),
+                    holds,
+                    "__va(x) = x + PAGE_OFFSET for every lowmem page".into(),
+                )
+            },
+        },
+        Claim {
+            id: "direct_map_896mb",
+            claim: "The direct map covers at most 896 MiB of physical memory (high_memory = 0xF8000000).",
+            source: "001_fb0f640406bd34ca.txt, 002_1d4eb5f88a73f4a1.txt, 003_85f0d9cfd07c25ec.txt, 004_fc350d1e0ed26d80.txt",
+            check: |v| {
+                let lowmem = v.l.high_memory - v.l.page_offset;
+                let holds = lowmem == 896 * MIB;
+                (
+                    format!("{} (high_memory {:#010x})", human(lowmem), v.l.high_memory),
+                    holds,
+                    if holds {
+                        "MAXMEM is 896 MiB here".into()
+                    } else {
+                        format!(
+                            "MAXMEM = VMALLOC_END - PAGE_OFFSET - 128 MiB; since 4.15/4.19 the cpu_entry_area and LDT remap sit under the fixmap and push PKMAP_BASE and VMALLOC_END ({:#010x}) down",
+                            v.l.vmalloc_end
+                        )
+                    },
+                )
+            },
+        },
+        Claim {
+            id: "maxmem_definition",
+            claim: "MAXMEM, the most physical memory the kernel maps directly, is what is left below the 128 MiB vmalloc reserve.",
+            source: "002_1d4eb5f88a73f4a1.txt",
+            check: |v| {
+                let maxmem = v.l.vmalloc_end - v.l.page_offset - 128 * MIB;
+                let holds = maxmem == v.l.high_memory - v.l.page_offset || v.m.mem_total_kb * 1024 < maxmem;
+                (format!("VMALLOC_END - PAGE_OFFSET - 128 MiB = {}", human(maxmem)), holds, "highmem_pfn_init() caps max_low_pfn at MAXMEM_PFN".into())
+            },
+        },
+        Claim {
+            id: "zone_dma_first_16mb",
+            claim: "ZONE_DMA is the first 16 MiB of physical memory.",
+            source: "000_71817dd6d310303d.txt, 003_85f0d9cfd07c25ec.txt",
+            check: |v| match v.zone("DMA") {
+                Some(z) => {
+                    let end = z.start_pfn + z.spanned;
+                    (format!("pfn {}-{} ({})", z.start_pfn, end, v.mib_of_pfn(end)), end * v.l.page_size == 16 * MIB, "MAX_DMA_PFN = 16 MiB".into())
+                }
+                None => ("no ZONE_DMA".into(), false, "this kernel is built without CONFIG_ZONE_DMA".into()),
+            },
+        },
+        Claim {
+            id: "zone_normal_16_896mb",
+            claim: "ZONE_NORMAL spans physical 16 MiB to 896 MiB.",
+            source: "000_71817dd6d310303d.txt, 003_85f0d9cfd07c25ec.txt, 004_fc350d1e0ed26d80.txt",
+            check: |v| match v.zone("Normal") {
+                Some(z) => {
+                    let end = z.start_pfn + z.spanned;
+                    let holds = z.start_pfn * v.l.page_size == 16 * MIB && end * v.l.page_size == 896 * MIB;
+                    (
+                        format!("{}-{} (pfn {}-{})", v.mib_of_pfn(z.start_pfn), v.mib_of_pfn(end), z.start_pfn, end),
+                        holds,
+                        "Normal ends at max_low_pfn = MAXMEM, not at 896 MiB (see direct_map_896mb)".into(),
+                    )
+                }
+                None => ("no ZONE_NORMAL".into(), false, "no Normal zone".into()),
+            },
+        },
+        Claim {
+            id: "zone_highmem_896_to_end",
+            claim: "ZONE_HIGHMEM runs from 896 MiB to the end of physical memory (003: to 1 GiB).",
+            source: "000_71817dd6d310303d.txt, 002_1d4eb5f88a73f4a1.txt, 003_85f0d9cfd07c25ec.txt, 004_fc350d1e0ed26d80.txt",
+            check: |v| match v.zone("HighMem") {
+                Some(z) => {
+                    let start = z.start_pfn * v.l.page_size;
+                    (
+                        format!("{}-{}, HighTotal {}", human(start), v.mib_of_pfn(z.start_pfn + z.spanned), human(v.m.high_total_kb * 1024)),
+                        start == 896 * MIB,
+                        "highmem starts where lowmem ends (MAXMEM) and runs to the end of RAM, not to 1 GiB".into(),
+                    )
+                }
+                None => ("no highmem (RAM fits in lowmem)".into(), false, "with less RAM than MAXMEM there is no ZONE_HIGHMEM".into()),
+            },
+        },
+        Claim {
+            id: "no_highmem_below_896mb",
+            claim: "With less than 896 MiB of RAM there is no ZONE_HIGHMEM.",
+            source: "004_fc350d1e0ed26d80.txt",
+            check: |v| {
+                let maxmem = v.l.high_memory - v.l.page_offset;
+                (
+                    format!("lowmem can hold {} here", human(maxmem)),
+                    maxmem == 896 * MIB,
+                    format!("the threshold is MAXMEM ({}), not 896 MiB", human(maxmem)),
+                )
+            },
+        },
+        Claim {
+            id: "kernel_window_top_128mb",
+            claim: "The top 128 MiB of kernel space, 0xF8000000-0xFFFFFFFF, is not direct-mapped: vmalloc, pkmap and fixmap live there.",
+            source: "000_71817dd6d310303d.txt, 002_1d4eb5f88a73f4a1.txt, 003_85f0d9cfd07c25ec.txt",
+            check: |v| {
+                let size = (1u64 << 32) - v.l.high_memory;
+                (
+                    format!("{} from {:#010x}", human(size), v.l.high_memory),
+                    v.l.high_memory == 0xf800_0000,
+                    "the 128 MiB vmalloc reserve is counted down from VMALLOC_END, which now sits under pkmap, LDT remap and cpu_entry_area".into(),
+                )
+            },
+        },
+        Claim {
+            id: "vmalloc_reserve_is_vmalloc_size",
+            claim: "The vmalloc area is 128 MiB (__VMALLOC_RESERVE).",
+            source: "002_1d4eb5f88a73f4a1.txt",
+            check: |v| {
+                let gap = v.l.vmalloc_start - v.l.high_memory;
+                (
+                    format!("{} (VmallocTotal {} kB)", human(v.l.vmalloc_kb * 1024), v.m.vmalloc_total_kb),
+                    v.l.vmalloc_kb * 1024 == 128 * MIB,
+                    format!("the 128 MiB reserve includes the {} VMALLOC_OFFSET gap", human(gap)),
+                )
+            },
+        },
+        Claim {
+            id: "vmalloc_offset_8mb_gap",
+            claim: "An 8 MiB gap (VMALLOC_OFFSET) separates the direct map from VMALLOC_START.",
+            source: "001_fb0f640406bd34ca.txt",
+            check: |v| {
+                let gap = v.l.vmalloc_start - v.l.high_memory;
+                (human(gap), gap == 8 * MIB, "VMALLOC_START = high_memory + VMALLOC_OFFSET".into())
+            },
+        },
+        Claim {
+            id: "vmalloc_end_2_pages_below_pkmap",
+            claim: "VMALLOC_END is 2 pages (8 KiB) below PKMAP_BASE.",
+            source: "001_fb0f640406bd34ca.txt",
+            check: |v| {
+                let gap = v.l.pkmap_base - v.l.vmalloc_end;
+                (human(gap), gap == 2 * v.l.page_size, "VMALLOC_END = PKMAP_BASE - 2 * PAGE_SIZE".into())
+            },
+        },
+        Claim {
+            id: "pkmap_just_below_fixmap",
+            claim: "The persistent kmap area lies just below the fixmap.",
+            source: "001_fb0f640406bd34ca.txt, 000_71817dd6d310303d.txt, 003_85f0d9cfd07c25ec.txt",
+            check: |v| {
+                let between: Vec<String> = v
+                    .l
+                    .regions
+                    .iter()
+                    .filter(|r| r.start >= v.l.pkmap_end && r.end <= v.l.fixaddr_tot_start && r.name != "gap")
+                    .map(|r| format!("{} {}", r.name, human(r.size)))
+                    .collect();
+                (
+                    format!("pkmap ends {:#010x}, fixmap starts {:#010x}; between: {}", v.l.pkmap_end, v.l.fixaddr_tot_start, if between.is_empty() { "nothing".into() } else { between.join(", ") }),
+                    between.is_empty(),
+                    "PKMAP_BASE is now placed below the LDT remap (x86-32 PTI, 4.19) and cpu_entry_area (4.15)".into(),
+                )
+            },
+        },
+        Claim {
+            id: "pkmap_range_4g_minus_8m",
+            claim: "The permanent kmap area spans 4G-8M to 4G-4M (on 2.6).",
+            source: "003_85f0d9cfd07c25ec.txt",
+            check: |v| {
+                (
+                    format!("{:#010x}-{:#010x} (4G-{} to 4G-{})", v.l.pkmap_base, v.l.pkmap_end, human((1 << 32) - v.l.pkmap_base), human((1 << 32) - v.l.pkmap_end)),
+                    v.l.pkmap_base == 0xff80_0000 && v.l.pkmap_end == 0xffc0_0000,
+                    "true of 2.6; the areas added above it since moved it down".into(),
+                )
+            },
+        },
+        Claim {
+            id: "pkmap_4mb_1024_pages",
+            claim: "The persistent kmap area is 4 MiB and maps at most 1024 pages at once.",
+            source: "002_1d4eb5f88a73f4a1.txt, 003_85f0d9cfd07c25ec.txt",
+            check: |v| {
+                let holds = v.l.last_pkmap == 1024 && v.pkmap_size() == 4 * MIB;
+                (
+                    format!("LAST_PKMAP {} ({})", v.l.last_pkmap, human(v.pkmap_size())),
+                    holds,
+                    if holds { "2-level paging: one page table of 1024 PTEs".into() } else { "PAE: 64-bit PTEs, so one page table holds 512".into() },
+                )
+            },
+        },
+        Claim {
+            id: "pkmap_single_page_table",
+            claim: "The pkmap area needs just one page table.",
+            source: "003_85f0d9cfd07c25ec.txt",
+            check: |v| {
+                let pmd = v.l.regions.iter().find(|r| r.name == "pkmap").map_or(0, |r| r.size);
+                let pmd_size = if v.l.paging.contains("PAE") { 2 * MIB } else { 4 * MIB };
+                (
+                    format!("{} at {:#010x}, a page table covers {}", human(pmd), v.l.pkmap_base, human(pmd_size)),
+                    pmd == pmd_size && v.l.pkmap_base % pmd_size == 0,
+                    "pkmap_page_table in mm/highmem.c".into(),
+                )
+            },
+        },
+        Claim {
+            id: "kmap_unreleased_exhausts_pkmap",
+            claim: "If kmap() mappings are never released, the pkmap fills up and no new mapping can be made.",
+            source: "000_71817dd6d310303d.txt, 003_85f0d9cfd07c25ec.txt",
+            check: |v| {
+                (
+                    format!("{} pkmap slots in all", v.l.last_pkmap),
+                    v.l.last_pkmap > 0,
+                    "worse: kmap() then sleeps uninterruptibly, with no timeout, until someone kunmaps; hmkit's pool waits wait_ms, then fails with ETIMEDOUT".into(),
+                )
+            },
+        },
+        Claim {
+            id: "kmap_atomic_per_cpu_fixed",
+            claim: "kmap_atomic() maps into fixed addresses reserved for the current CPU, so it needs no lock and must not sleep.",
+            source: "003_85f0d9cfd07c25ec.txt",
+            check: |v| {
+                let size = v.l.kmap_local_end - v.l.kmap_local_start;
+                let inside = v.l.kmap_local_start >= v.l.fixaddr_start && v.l.kmap_local_end <= v.l.fixaddr_top;
+                (
+                    format!("{} of fixmap slots at {:#010x}, {} per CPU", human(size), v.l.kmap_local_start, v.l.kmap_local_slots_per_cpu),
+                    inside && size > 0,
+                    "kmap_atomic = kmap_local_page with preemption and page faults off".into(),
+                )
+            },
+        },
+        Claim {
+            id: "kmap_atomic_km_type_slots",
+            claim: "Each CPU has one kmap_atomic slot per purpose (km_type, KM_TYPE_NR); a new mapping of a type overwrites the last.",
+            source: "003_85f0d9cfd07c25ec.txt",
+            check: |v| {
+                let (maj, min) = v.version();
+                let modern = (maj, min) >= (5, 11);
+                (
+                    format!("Linux {}: {} slots per CPU (KM_MAX_IDX)", v.kernel, v.l.kmap_local_slots_per_cpu),
+                    !modern,
+                    "km_type was removed in 5.11: the slots are a per-task LIFO stack (kmap_local), saved and restored on context switch; 33 with DEBUG_KMAP_LOCAL guard slots, else 16".into(),
+                )
+            },
+        },
+        Claim {
+            id: "fixaddr_top_fffff000",
+            claim: "FIXADDR_TOP is 0xFFFFF000, leaving a 4 KiB gap below 4 GiB.",
+            source: "001_fb0f640406bd34ca.txt, 002_1d4eb5f88a73f4a1.txt",
+            check: |v| (format!("{:#010x}", v.l.fixaddr_top), v.l.fixaddr_top == 0xffff_f000, "__FIXADDR_TOP in arch/x86/mm/pgtable_32.c".into()),
+        },
+        Claim {
+            id: "vmalloc_pages_may_be_highmem",
+            claim: "The pages behind vmalloc may come from lowmem or highmem.",
+            source: "002_1d4eb5f88a73f4a1.txt, 003_85f0d9cfd07c25ec.txt",
+            check: |v| match v.vmalloc_pages {
+                Some((n, high)) => (format!("a {}-page vmalloc via hmkit: {} pages from highmem", n, high), high > 0, "__vmalloc_area_node() adds __GFP_HIGHMEM".into()),
+                None => ("not measured (hmkit's control file not writable)".into(), false, "could not vmalloc through hmkit".into()),
+            },
+        },
+        Claim {
+            id: "user_memory_prefers_highmem",
+            claim: "User-process memory is normally taken from highmem.",
+            source: "002_1d4eb5f88a73f4a1.txt, 003_85f0d9cfd07c25ec.txt, 004_fc350d1e0ed26d80.txt",
+            check: |v| match v.user_alloc {
+                Some((user, high, low)) => (
+                    format!("hmctl touched {}: HighFree fell {}, LowFree {}", human(user * 1024), human(high * 1024), human(low * 1024)),
+                    high * 4 >= user * 3,
+                    "anonymous pages are GFP_HIGHUSER_MOVABLE: HighMem comes first in the zonelist".into(),
+                ),
+                None => ("not measured".into(), false, "could not allocate".into()),
+            },
+        },
+        Claim {
+            id: "two_gb_half_highmem",
+            claim: "With 2 GiB of RAM, slightly more than half is highmem.",
+            source: "003_85f0d9cfd07c25ec.txt",
+            check: |v| {
+                let low = v.l.high_memory - v.l.page_offset;
+                let share = 100.0 * (2048.0 * MIB as f64 - low as f64) / (2048.0 * MIB as f64);
+                (format!("lowmem {} here, so 2 GiB would be {share:.0}% highmem", human(low)), share > 50.0, "computed from this kernel's MAXMEM".into())
+            },
+        },
+        Claim {
+            id: "pae_64gb",
+            claim: "Memory above 4 GiB needs PAE, which allows up to 64 GiB with 36-bit physical addresses.",
+            source: "001_fb0f640406bd34ca.txt, 002_1d4eb5f88a73f4a1.txt",
+            check: |v| {
+                let pae = v.l.paging.contains("PAE");
+                (
+                    format!("{} paging, MemTotal {}", v.l.paging, human(v.m.mem_total_kb * 1024)),
+                    true,
+                    if pae { "PAE: 64-bit PTEs, MAX_PHYSMEM_BITS 36".into() } else { "2-level paging: 32-bit PTEs reach 4 GiB; HIGHMEM64G selects PAE for more".into() },
+                )
+            },
+        },
+        Claim {
+            id: "no_highmem_on_64bit",
+            claim: "64-bit kernels have no high memory.",
+            source: S000,
+            check: |v| {
+                (
+                    format!("this is a 32-bit kernel with HighTotal {}", human(v.m.high_total_kb * 1024)),
+                    v.m.high_total_kb > 0,
+                    "CONFIG_HIGHMEM exists only on 32-bit; x86_64 maps all RAM directly".into(),
+                )
+            },
+        },
+    ]
+}
+
+/// Runs the two experiments, then every check.
+pub fn explain(fs: &Debugfs) -> Result<Vec<Verdict>, String> {
+    let mut live = Live {
+        l: Layout::parse(&fs.read("layout")?)?,
+        z: crate::zones::parse(&fs.read("zones")?)?,
+        m: MemInfo::read()?,
+        kernel: crate::debugfs::Version::parse(&fs.read("version")?)?.kernel,
+        vmalloc_pages: None,
+        user_alloc: None,
+    };
+    live.vmalloc_pages = vmalloc_experiment(fs).ok();
+    live.user_alloc = user_experiment().ok();
+    Ok(claims()
+        .into_iter()
+        .map(|c| {
+            let (value, holds, reason) = (c.check)(&live);
+            Verdict {
+                id: c.id.into(),
+                claim: c.claim.into(),
+                source: c.source.into(),
+                live: value,
+                verdict: if holds { "holds" } else { "differs" }.into(),
+                reason,
+            }
+        })
+        .collect())
+}
+
+fn vmalloc_experiment(fs: &Debugfs) -> Result<(u64, u64), String> {
+    let before = fs.read("control")?;
+    fs.write("control", b"vmalloc 65536\n").map_err(|e| e.to_string())?;
+    let list = fs.read("control")?;
+    let id = list
+        .lines()
+        .filter(|l| l.starts_with("vmalloc ") && !before.contains(l))
+        .find_map(|l| l.split_whitespace().nth(1))
+        .ok_or("no new vmalloc object")?
+        .to_string();
+    let pages: Vec<&str> = list.lines().filter(|l| l.starts_with(&format!("vpage {id} "))).collect();
+    let high = pages.iter().filter(|l| l.contains("highmem=1")).count();
+    fs.write("control", format!("free {id}\n").as_bytes()).map_err(|e| e.to_string())?;
+    Ok((pages.len() as u64, high as u64))
+}
+
+fn user_experiment() -> Result<(u64, u64, u64), String> {
+    let size = 64 << 20;
+    let before = MemInfo::read()?;
+    let mut v = vec![0u8; size];
+    for i in (0..size).step_by(4096) {
+        v[i] = 1;
+    }
+    std::hint::black_box(&v);
+    let after = MemInfo::read()?;
+    drop(v);
+    Ok(((size / 1024) as u64, before.high_free_kb.saturating_sub(after.high_free_kb), before.low_free_kb.saturating_sub(after.low_free_kb)))
+}
+
+pub fn render(vs: &[Verdict]) -> String {
+    let mut s = String::new();
+    for v in vs {
+        s += &format!("[{}] {}\n  claim:  {}\n  source: {}\n  live:   {}\n  why:    {}\n\n", v.verdict, v.id, v.claim, v.source, v.live, v.reason);
+    }
+    let holds = vs.iter().filter(|v| v.verdict == "holds").count();
+    s += &format!("{} claims: {} hold, {} differ on this kernel\n", vs.len(), holds, vs.len() - holds);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_claim_has_a_seed_source_and_a_unique_id() {
+        let c = claims();
+        assert!(c.len() >= 20);
+        let mut ids: Vec<&str> = c.iter().map(|c| c.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), c.len());
+        for cl in &c {
+            assert!(cl.source.split(", ").all(|s| s.len() == 24 && s.ends_with(".txt")), "{}", cl.source);
+        }
+    }
+}
