@@ -239,7 +239,8 @@ pub fn table(rows: &[Row]) -> String {
 
 /// A bar chart of ns/op per mechanism and thread count, log scale.
 pub fn chart(rows: &[Row], title: &str) -> String {
-    use svg::node::element::{Line, Rectangle, Text};
+    use crate::draw::{canvas, text};
+    use svg::node::element::{Line, Rectangle};
     let threads: Vec<usize> = {
         let mut t: Vec<usize> = rows.iter().map(|r| r.threads).collect();
         t.sort();
@@ -252,20 +253,13 @@ pub fn chart(rows: &[Row], title: &str) -> String {
     let (lo, hi) = (min.log10().floor(), max.log10().ceil().max(min.log10().floor() + 1.0));
     let y = |v: f64| bottom - (v.max(1.0).log10() - lo) / (hi - lo) * (bottom - top);
     let colours = ["#4a78b8", "#e08a2c", "#58a55c", "#b04a6f"];
-    let mut doc = svg::Document::new()
-        .set("viewBox", (0, 0, w, h))
-        .set("width", w)
-        .set("height", h)
-        .set("font-family", "sans-serif")
-        .set("font-size", 12)
-        .add(Rectangle::new().set("width", w).set("height", h).set("fill", "white"))
-        .add(Text::new(title).set("x", w / 2.0).set("y", 22).set("text-anchor", "middle").set("font-size", 15));
+    let mut doc = canvas(w, h, title);
     let mut e = lo;
     while e <= hi {
         let v = 10f64.powf(e);
         doc = doc
             .add(Line::new().set("x1", left).set("x2", w - 20.0).set("y1", y(v)).set("y2", y(v)).set("stroke", "#ddd"))
-            .add(Text::new(format!("{v} ns")).set("x", left - 6.0).set("y", y(v) + 4.0).set("text-anchor", "end"));
+            .add(text(format!("{v} ns"), left - 6.0, y(v) + 4.0).set("text-anchor", "end"));
         e += 1.0;
     }
     let group = (w - left - 20.0) / MECHANISMS.len() as f64;
@@ -284,22 +278,16 @@ pub fn chart(rows: &[Row], title: &str) -> String {
                             .set("height", bottom - y(r.ns_per_op))
                             .set("fill", colours[j % colours.len()]),
                     )
-                    .add(
-                        Text::new(format!("{:.0}", r.ns_per_op))
-                            .set("x", x + bar / 2.0)
-                            .set("y", y(r.ns_per_op) - 4.0)
-                            .set("text-anchor", "middle")
-                            .set("font-size", 10),
-                    );
+                    .add(text(format!("{:.0}", r.ns_per_op), x + bar / 2.0, y(r.ns_per_op) - 4.0).set("text-anchor", "middle").set("font-size", 10));
             }
         }
-        doc = doc.add(Text::new(*mech).set("x", gx + group * 0.4).set("y", bottom + 18.0).set("text-anchor", "middle"));
+        doc = doc.add(text(*mech, gx + group * 0.4, bottom + 18.0).set("text-anchor", "middle"));
     }
     for (j, t) in threads.iter().enumerate() {
         let x = left + j as f64 * 150.0;
         doc = doc
             .add(Rectangle::new().set("x", x).set("y", h - 28.0).set("width", 14).set("height", 14).set("fill", colours[j % colours.len()]))
-            .add(Text::new(format!("{t} thread{} (ns per map+touch+unmap)", if *t == 1 { "" } else { "s" })).set("x", x + 20.0).set("y", h - 17.0));
+            .add(text(format!("{t} thread{} (ns per map+touch+unmap)", if *t == 1 { "" } else { "s" }), x + 20.0, h - 17.0));
     }
     doc.to_string()
 }

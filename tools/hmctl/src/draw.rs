@@ -21,7 +21,19 @@ fn colour(name: &str) -> &'static str {
     }
 }
 
-fn text(s: impl Into<String>, x: f64, y: f64) -> Text {
+/// A white canvas of `w` x `h` with `title` centred on top.
+pub fn canvas(w: f64, h: f64, title: &str) -> Document {
+    Document::new()
+        .set("viewBox", (0, 0, w, h))
+        .set("width", w)
+        .set("height", h)
+        .set("font-family", "sans-serif")
+        .set("font-size", 12)
+        .add(Rectangle::new().set("width", w).set("height", h).set("fill", "white"))
+        .add(text(title, w / 2.0, 24.0).set("text-anchor", "middle").set("font-size", 15))
+}
+
+pub fn text(s: impl Into<String>, x: f64, y: f64) -> Text {
     Text::new(s.into()).set("x", x).set("y", y)
 }
 
@@ -43,14 +55,7 @@ pub fn layout_svg(l: &Layout, zones: &[Zone], title: &str) -> String {
     let h = top + total + 70.0;
     let (vx, vw) = (110.0, 300.0);
     let (px, pw) = (760.0, 220.0);
-    let mut doc = Document::new()
-        .set("viewBox", (0, 0, w, h))
-        .set("width", w)
-        .set("height", h)
-        .set("font-family", "sans-serif")
-        .set("font-size", 12)
-        .add(Rectangle::new().set("width", w).set("height", h).set("fill", "white"))
-        .add(text(title, w / 2.0, 24.0).set("text-anchor", "middle").set("font-size", 16))
+    let mut doc = canvas(w, h, title)
         .add(text("virtual address space (4 GiB, not to scale)", vx + vw / 2.0, top - 12.0).set("text-anchor", "middle"))
         .add(text("physical memory (zones)", px + pw / 2.0, top - 12.0).set("text-anchor", "middle"));
     let regions: Vec<_> = l.regions.iter().rev().collect();
@@ -186,15 +191,7 @@ pub fn slots_svg(p: &Pool, k: &Pkmap, title: &str) -> String {
         }
     }
     let h = 200.0 + (pool_cells.len().div_ceil(cols) + pk_cells.len().div_ceil(cols)) as f64 * cell;
-    let mut doc = Document::new()
-        .set("viewBox", (0, 0, w, h))
-        .set("width", w)
-        .set("height", h)
-        .set("font-family", "sans-serif")
-        .set("font-size", 12)
-        .add(Rectangle::new().set("width", w).set("height", h).set("fill", "white"))
-        .add(text(title, w / 2.0, 22.0).set("text-anchor", "middle").set("font-size", 15))
-        .add(text(
+    let mut doc = canvas(w, h, title).add(text(
             format!("hmkit pool: {} slots at {:#010x}; {} in use, {} awaiting flush, {} free", p.slots, p.window_start, p.in_use, p.needs_flush, p.free),
             40.0,
             50.0,
