@@ -62,7 +62,7 @@ rm -f "$out/dmesg.txt"
 append="console=ttyS0 acpi=noirq loglevel=5 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 rdinit=/init"
 [ $load = 1 ] || append="$append hmkit.noload"
 cpu=qemu32
-[ "$flavour" != pae ] || cpu=qemu32,+pae,+nx
+case "$flavour" in *pae*) cpu=qemu32,+pae,+nx ;; esac
 
 log="$out/console.log"
 set +e

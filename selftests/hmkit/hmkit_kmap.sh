@@ -7,7 +7,7 @@ hmkit_require_vm
 hmkit_load
 
 ktap_header
-ktap_plan 9
+ktap_plan 10
 
 C=$HMKIT_DEBUGFS/control
 # pkmap rows whose pfn is $1.
@@ -70,5 +70,20 @@ fi
 ok=1
 for i in $ids; do hmkit_ctl free "$i" || ok=0; done
 if [ $ok = 1 ] && [ -z "$(awk -v a=$first -v b=$last '$1 == "page" && $2 >= a && $2 <= b' $C)" ]; then ktap_pass free_all; else ktap_fail free_all "$(cat $C)"; fi
+
+# kmap() holds through hmkit stop at half the kernel's pkmap (a full pkmap
+# would put kmap() to sleep uninterruptibly, with hmkit's lock held).
+lp=$(hmkit_val layout last_pkmap)
+hmkit_ctl alloc $((lp / 2 + 8))
+last=$(hmkit_last_id)
+first=$((last - lp / 2 - 7))
+n=0 r=ok
+for i in $(seq $first $last); do
+	r=$(printf 'kmap %s\n' $i | hmctl write control 2>/dev/null)
+	[ "$r" = ok ] || break
+	n=$((n + 1))
+done
+for i in $(seq $first $last); do hmkit_ctl kunmap $i 2>/dev/null; hmkit_ctl free $i; done
+if [ $n = $((lp / 2)) ] && [ "$r" = EBUSY ]; then ktap_pass kmap_holds_capped_at_half_pkmap; else ktap_fail kmap_holds_capped_at_half_pkmap "$n holds, then $r (last_pkmap $lp)"; fi
 
 ktap_finish

@@ -139,6 +139,16 @@ impl Objects {
             }
             Command::Free(id) => self.free(id),
             Command::Kmap(id) => {
+                // kmap() sleeps, uninterruptibly and with our lock held, once
+                // the kernel's pkmap is full: never take more than half of it.
+                let l = sys::layout();
+                let held: u32 = self
+                    .live()
+                    .map(|o| if let Kind::Page { page, .. } = &o.kind { page.kmap_holds() } else { 0 })
+                    .sum();
+                if held as usize >= l.last_pkmap / 2 {
+                    return Err(EBUSY);
+                }
                 let (page, kmap_addr, _) = self.page(id)?;
                 *kmap_addr = page.kmap_hold()?;
                 Ok(())
@@ -230,7 +240,9 @@ impl Objects {
                 let ids = ::core::mem::replace(&mut self.held, KVec::new());
                 for id in ids.iter().copied() {
                     self.pool_release_all(id);
-                    self.free(id)?;
+                    // Best effort: one may be gone (freed after its own
+                    // pool-unmap) or busy (kmapped); the rest still go.
+                    let _ = self.free(id);
                 }
                 Ok(())
             }
@@ -305,18 +317,14 @@ impl Objects {
 impl Drop for Objects {
     fn drop(&mut self) {
         // Pool mappings go back to the pool before their pages are freed.
-        let ids: KVec<Id> = match KVec::with_capacity(self.list.len(), GFP_KERNEL) {
-            Ok(mut v) => {
-                for o in self.live() {
-                    // Cannot fail: the capacity is there.
-                    let _ = v.push(o.id, GFP_KERNEL);
+        // No allocation here: this must work when memory is short.
+        let pool = &self.pool;
+        for o in self.list.iter_mut().flatten() {
+            if let Kind::Page { pool: holds, .. } = &mut o.kind {
+                for h in ::core::mem::replace(holds, KVec::new()).into_iter() {
+                    pool.release(h);
                 }
-                v
             }
-            Err(_) => KVec::new(),
-        };
-        for id in ids.iter().copied() {
-            self.pool_release_all(id);
         }
     }
 }
@@ -338,12 +346,14 @@ fn pool_check(pool: &Pool, page: &mut OwnedPage) -> Result {
     let slot = first.slot();
     first.write(128, &a)?;
     let via_local = page.map_local(|v| v[128..192] == a);
+    let flushes = pool.stats_flushes();
     drop(first);
     let b = stamp(0xa5);
     page.map_local_mut(|v| v[256..320].copy_from_slice(&b));
     let second = pool.map(page, Wait::No)?;
     second.read(256, &mut buf)?;
-    let same_slot = second.slot() == slot;
+    // Unless a flush took the idle slot meanwhile, the page is still there.
+    let same_slot = second.slot() == slot || pool.stats_flushes() != flushes;
     drop(second);
     if via_local && buf == b && same_slot {
         Ok(())

@@ -219,12 +219,19 @@ impl<A: Deref<Target = [AtomicU32]>> Core<A> {
 
     /// Slots with at least one user (see `became_used` on exactness).
     pub(crate) fn in_use(&self) -> u32 {
-        self.in_use.load(Ordering::Relaxed)
+        self.in_use.load(Ordering::Relaxed).min(self.slots())
     }
 
     /// Slots with no user whose PTE still maps a page (awaiting a flush).
+    /// A hit can take a slot back before its releaser has counted it idle,
+    /// so the counter can dip below zero for an instant: read as 0.
     pub(crate) fn idle(&self) -> u32 {
-        self.idle.load(Ordering::Relaxed)
+        let v = self.idle.load(Ordering::Relaxed);
+        if v > self.slots() {
+            0
+        } else {
+            v
+        }
     }
 
     fn bucket(&self, pfn: u32) -> usize {
@@ -255,11 +262,17 @@ impl<A: Deref<Target = [AtomicU32]>> Core<A> {
                 if s & USERS == USERS {
                     return Err(MapError::TooManyUsers);
                 }
-                // Same state word, same generation: the slot still maps `pfn`.
+                // Same state word, same generation: the slot still maps `pfn`,
+                // unless the 14-bit generation wrapped while we were away.
                 if self.state[slot].compare_exchange(s, s + 1, Ordering::AcqRel, Ordering::Acquire).is_ok() {
                     if s & USERS == 0 {
                         self.idle.fetch_sub(1, Ordering::Relaxed);
                         self.became_used();
+                    }
+                    // Our reference pins the slot: its pfn cannot change now.
+                    if self.pfn[slot].load(Ordering::Acquire) != pfn {
+                        self.drop_ref(slot as u32);
+                        continue;
                     }
                     self.stats.hits.inc();
                     self.stats.maps.inc();
@@ -278,9 +291,13 @@ impl<A: Deref<Target = [AtomicU32]>> Core<A> {
     /// The caller must hold a reference on `slot` from `try_hit` or
     /// `map_locked`; each reference is released once.
     pub(crate) fn release(&self, slot: u32) -> bool {
-        let old = self.state[slot as usize].fetch_sub(1, Ordering::Release);
-        debug_assert!(old & USERS != 0 && old & VALID != 0);
         self.stats.unmaps.inc();
+        self.drop_ref(slot)
+    }
+
+    fn drop_ref(&self, slot: u32) -> bool {
+        let old = self.state[slot as usize].fetch_sub(1, Ordering::SeqCst);
+        debug_assert!(old & USERS != 0 && old & VALID != 0);
         if old & USERS == 1 {
             self.in_use.fetch_sub(1, Ordering::Relaxed);
             self.idle.fetch_add(1, Ordering::Relaxed);

@@ -123,7 +123,12 @@ impl Pool {
                     return Ok(mapped(slot));
                 }
                 Err(MapError::Full) => {}
-                Err(e) => return Err(map_error(e)),
+                Err(e) => {
+                    if waiting {
+                        self.waiters.fetch_sub(1, Ordering::SeqCst);
+                    }
+                    return Err(map_error(e));
+                }
             }
             if let Wait::No = wait {
                 stats.try_failures.inc();
@@ -194,7 +199,12 @@ impl Pool {
     }
 
     fn unmap(&self, slot: u32) {
-        if self.core.release(slot) && self.waiters.load(Ordering::SeqCst) > 0 {
+        if !self.core.release(slot) {
+            return;
+        }
+        // Pairs with the fence after a waiter announces itself.
+        fence(Ordering::SeqCst);
+        if self.waiters.load(Ordering::SeqCst) > 0 {
             // Taking the lock orders this wake-up after a waiter's last look.
             let _guard = self.locked.lock();
             self.freed.notify_all();
@@ -210,8 +220,13 @@ impl Pool {
         n
     }
 
-    /// Drops a mapping kept with [`PoolMap::hold`].
+    /// Drops a mapping kept with [`PoolMap::hold`]. A token of another pool
+    /// is refused (and leaked: its slot stays held), never applied here.
     pub(crate) fn release(&self, held: Held) {
+        if held.pool != self as *const Pool as usize {
+            pr_err!("a pool mapping was released to the wrong pool; leaking it\n");
+            return;
+        }
         self.unmap(held.slot);
     }
 
@@ -321,7 +336,7 @@ impl PoolMap<'_> {
     /// through [`Pool::release`]. Whoever keeps it must keep the page alive
     /// until then; dropping the token without releasing leaks the slot.
     pub(crate) fn hold(self) -> Held {
-        let held = Held { slot: self.slot };
+        let held = Held { slot: self.slot, pool: self.pool as *const Pool as usize };
         ::core::mem::forget(self);
         held
     }
@@ -336,6 +351,8 @@ impl Drop for PoolMap<'_> {
 /// A pool mapping kept without a guard (see [`PoolMap::hold`]).
 pub(crate) struct Held {
     slot: u32,
+    /// The pool it belongs to (its address), checked on release.
+    pool: usize,
 }
 
 impl Held {
