@@ -137,15 +137,21 @@ pub fn draw(l: &Layout) -> String {
         human(l.lowmem_kb * 1024),
         human(l.vmalloc_kb * 1024)
     );
-    let width = 68;
-    let line = |s: &mut String, addr: u64, edge: char| {
-        s.push_str(&format!("{addr:#011x} {edge}{}{edge}\n", "-".repeat(width)));
+    let rows: Vec<(u64, String)> = l
+        .regions
+        .iter()
+        .rev()
+        .map(|r| (r.end, format!(" {:<15}{:>10}  {}", r.name, human(r.size), describe(r, l))))
+        .collect();
+    let width = rows.iter().map(|(_, t)| t.chars().count() + 1).max().unwrap_or(60);
+    let addr = |a: u64| if a >= 1 << 32 { "0x100000000".to_string() } else { format!("{a:#010x}") };
+    let line = |s: &mut String, a: u64, edge: char| {
+        s.push_str(&format!("{:>11} {edge}{}{edge}\n", addr(a), "-".repeat(width)));
     };
     let mut first = true;
-    for r in l.regions.iter().rev() {
-        line(&mut s, r.end, if first { '+' } else { '|' });
+    for (end, text) in &rows {
+        line(&mut s, *end, if first { '+' } else { '|' });
         first = false;
-        let text = format!(" {:<15}{:>10}  {}", r.name, human(r.size), describe(r, l));
         s.push_str(&format!("{:11} |{:<width$}|\n", "", text, width = width));
     }
     line(&mut s, 0, '+');
@@ -219,7 +225,7 @@ gap              0xfffff000   0x100000000           4\n";
         let l = Layout::parse(SAMPLE).unwrap();
         let d = draw(&l);
         let top = d.find("0x100000000").unwrap();
-        let bottom = d.find("0x000000000").unwrap();
+        let bottom = d.find(" 0x00000000 +").unwrap();
         assert!(top < bottom);
         for r in &l.regions {
             assert!(d.contains(&r.name));
