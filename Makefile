@@ -44,7 +44,7 @@ bench:
 	tools/build.sh $(BENCH_FLAVOUR)
 	mkdir -p $(RESULTS)
 	qemu/run.sh --flavour $(BENCH_FLAVOUR) --no-build --out $(RESULTS) --timeout 3600 -- \
-		hmctl bench --runs 3 --json-out /out/$(BENCH_FLAVOUR).json --svg /out/$(BENCH_FLAVOUR).svg
+		hmctl bench --runs 5 --json-out /out/$(BENCH_FLAVOUR).json --svg /out/$(BENCH_FLAVOUR).svg
 
 # Every mechanism at once on every CPU for SOAK_SECONDS (default 10 minutes).
 SOAK_SECONDS ?= 600

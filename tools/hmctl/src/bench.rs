@@ -283,12 +283,15 @@ pub fn chart(rows: &[Row], title: &str) -> String {
         }
         doc = doc.add(text(*mech, gx + group * 0.4, bottom + 18.0).set("text-anchor", "middle"));
     }
+    let mut x = left;
     for (j, t) in threads.iter().enumerate() {
-        let x = left + j as f64 * 150.0;
+        let label = format!("{t} thread{}", if *t == 1 { "" } else { "s" });
         doc = doc
             .add(Rectangle::new().set("x", x).set("y", h - 28.0).set("width", 14).set("height", 14).set("fill", colours[j % colours.len()]))
-            .add(text(format!("{t} thread{} (ns per map+touch+unmap)", if *t == 1 { "" } else { "s" }), x + 20.0, h - 17.0));
+            .add(text(label.clone(), x + 20.0, h - 17.0));
+        x += 20.0 + 7.5 * label.len() as f64 + 24.0;
     }
+    doc = doc.add(text("ns per map + touch one word + unmap, log scale", x + 20.0, h - 17.0).set("fill", "#555"));
     doc.to_string()
 }
 
