@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-//! `hmctl explain`: what the seed articles on highmem claim (they describe
+//! `hmctl explain`: what five widely read Chinese articles on highmem claim (they describe
 //! 2.6-era kernels), checked one by one against the running kernel.
 
 use crate::debugfs::Debugfs;

@@ -71,7 +71,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         svg: Option<std::path::PathBuf>,
     },
-    /// Check what the seed articles on highmem claim against this kernel:
+    /// Check what five widely read (Chinese) articles on highmem claim against this kernel:
     /// each claim, its source, the live value and a verdict (holds/differs)
     Explain {
         /// Print JSON (a list of objects) instead of text
