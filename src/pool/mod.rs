@@ -278,8 +278,8 @@ impl Pool {
     /// `stats`: one counter per line.
     pub(crate) fn render_stats(&self, out: &mut dyn fmt::Write) -> Result {
         let st = &self.core.stats;
+        writeln!(out, "maps: {}", st.maps())?;
         for (k, c) in [
-            ("maps", &st.maps),
             ("hits", &st.hits),
             ("misses", &st.misses),
             ("unmaps", &st.unmaps),
