@@ -3,8 +3,8 @@
 //! and vm_map_ram, measured in the same run through hmkit's `bench` file.
 
 use crate::debugfs::{number, value_number, Debugfs};
+use crate::threads::run_pinned;
 use serde::Serialize;
-use std::sync::Barrier;
 
 pub const MECHANISMS: [&str; 7] = ["kmap_local", "kmap_atomic", "kmap", "pool_hit", "pool_miss", "vmap", "vm_map_ram"];
 
@@ -76,28 +76,8 @@ pub fn combine(mechanism: &str, samples: &[Sample]) -> Run {
 
 fn run_once(fs: &Debugfs, mech: &str, iters: u64, wset: u64, threads: usize) -> Result<Run, String> {
     let last = parse_samples(&fs.read("bench")?)?.last().map_or(0, |s| s.seq);
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let barrier = Barrier::new(threads);
     let line = format!("{mech} {iters} {wset}\n");
-    let results: Vec<Result<(), String>> = std::thread::scope(|s| {
-        let hs: Vec<_> = (0..threads)
-            .map(|i| {
-                let (barrier, line) = (&barrier, &line);
-                s.spawn(move || {
-                    let mut set = nix::sched::CpuSet::new();
-                    if set.set(i % cpus).is_ok() {
-                        let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set);
-                    }
-                    barrier.wait();
-                    fs.write("bench", line.as_bytes()).map_err(|e| format!("bench {mech}: {e}"))
-                })
-            })
-            .collect();
-        hs.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("bench thread panicked".into()))).collect()
-    });
-    for r in results {
-        r?;
-    }
+    run_pinned(threads, true, "bench", |_| fs.write("bench", line.as_bytes()).map_err(|e| format!("bench {mech}: {e}")))?;
     let samples: Vec<Sample> = parse_samples(&fs.read("bench")?)?.into_iter().filter(|s| s.seq > last).collect();
     if samples.len() != threads || samples.iter().any(|s| s.mechanism != mech) {
         return Err(format!("expected {threads} {mech} samples, found {}: is another bench running?", samples.len()));

@@ -181,6 +181,20 @@ mod tests {
     }
 
     #[test]
+    fn unknown_key_lines_are_ignored() {
+        // The control file's header gains `vmalloc_bytes: N` after
+        // `pool_held: N`; any file may gain keys hmctl does not know.
+        let control = "objects: 1\npkmap_flush_cycled: 0\npool_held: 0\nvmalloc_bytes: 65536\n\
+                       vmalloc 1 size=65536 start=0xf8000000 pages=16 highmem_pages=16\n";
+        assert_eq!(value_number(control, "pool_held").unwrap(), 0);
+        assert_eq!(value_number(control, "objects").unwrap(), 1);
+        assert_eq!(value_number(control, "vmalloc_bytes").unwrap(), 65536);
+        let with_unknown = VERSION.replace("paging:", "some_new_key: some value\npaging:") + "another: 1\n";
+        assert_eq!(Version::parse(&with_unknown).unwrap(), Version::parse(VERSION).unwrap());
+        assert_eq!(key_values("a: 1\nno colon here\n\nb: 2\n").collect::<Vec<_>>(), vec![("a", "1"), ("b", "2")]);
+    }
+
+    #[test]
     fn value_splits_at_first_colon_only() {
         assert_eq!(value("a: b: c\n", "a").unwrap(), "b: c");
     }

@@ -426,17 +426,30 @@ pub fn explain(fs: &Debugfs) -> Result<Vec<Verdict>, String> {
 fn vmalloc_experiment(fs: &Debugfs) -> Result<(u64, u64), String> {
     let before = fs.read("control")?;
     fs.write("control", b"vmalloc 65536\n").map_err(|e| e.to_string())?;
-    let list = fs.read("control")?;
-    let id = list
-        .lines()
-        .filter(|l| l.starts_with("vmalloc ") && !before.contains(l))
-        .find_map(|l| l.split_whitespace().nth(1))
-        .ok_or("no new vmalloc object")?
-        .to_string();
-    let pages: Vec<&str> = list.lines().filter(|l| l.starts_with(&format!("vpage {id} "))).collect();
-    let high = pages.iter().filter(|l| l.contains("highmem=1")).count();
+    let after = fs.read("control")?;
+    let (id, pages, high) = new_vmalloc(&before, &after)?;
     fs.write("control", format!("free {id}\n").as_bytes()).map_err(|e| e.to_string())?;
-    Ok((pages.len() as u64, high as u64))
+    Ok((pages, high))
+}
+
+/// In the control listing `after`, the vmalloc object whose id `before`
+/// does not list: its id, its pages and how many of them are highmem. Only
+/// `vmalloc ID ...` and `vpage ID ...` lines count; header lines
+/// (`objects: N`, `pool_held: N`, any other `key: value`) are passed over.
+fn new_vmalloc<'a>(before: &'a str, after: &'a str) -> Result<(&'a str, u64, u64), String> {
+    let fields = |l: &'a str| -> (Option<&'a str>, Option<&'a str>) {
+        let mut f = l.split_whitespace();
+        (f.next(), f.next())
+    };
+    let vmalloc_id = |l: &'a str| match fields(l) {
+        (Some("vmalloc"), id) => id,
+        _ => None,
+    };
+    let old: Vec<&str> = before.lines().filter_map(vmalloc_id).collect();
+    let id = after.lines().filter_map(vmalloc_id).find(|id| !old.contains(id)).ok_or("no new vmalloc object")?;
+    let pages: Vec<&str> = after.lines().filter(|l| fields(l) == (Some("vpage"), Some(id))).collect();
+    let high = pages.iter().filter(|l| l.split_whitespace().any(|f| f == "highmem=1")).count();
+    Ok((id, pages.len() as u64, high as u64))
 }
 
 fn user_experiment() -> Result<(u64, u64, u64), String> {
@@ -465,6 +478,23 @@ pub fn render(vs: &[Verdict]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_new_vmalloc_past_unknown_header_lines() {
+        let before = "objects: 1\npkmap_flush_cycled: 0\npool_held: 0\nvmalloc_bytes: 8192\n\
+                      vmalloc 3 size=8192 start=0xf8000000 pages=2 highmem_pages=0\n\
+                      vpage 3 index=0 vaddr=0xf8000000 pfn=10 zone=Normal highmem=0\n\
+                      vpage 3 index=1 vaddr=0xf8001000 pfn=11 zone=Normal highmem=0\n";
+        let after = format!(
+            "{}vmalloc 4 size=8192 start=0xf8010000 pages=2 highmem_pages=1\n\
+             vpage 4 index=0 vaddr=0xf8010000 pfn=300000 zone=HighMem highmem=1\n\
+             vpage 4 index=1 vaddr=0xf8011000 pfn=12 zone=Normal highmem=0\n\
+             some_future_key: 7\n",
+            before.replace("objects: 1", "objects: 2").replace("vmalloc_bytes: 8192", "vmalloc_bytes: 16384")
+        );
+        assert_eq!(new_vmalloc(before, &after).unwrap(), ("4", 2, 1));
+        assert!(new_vmalloc(before, before).is_err());
+    }
 
     #[test]
     fn every_claim_has_a_seed_source_and_a_unique_id() {

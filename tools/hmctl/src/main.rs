@@ -11,6 +11,7 @@ mod meminfo;
 mod pkmap;
 mod pool;
 mod report;
+mod threads;
 mod zones;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,11 @@ struct Cli {
     /// hmkit's debugfs directory
     #[arg(long, global = true, env = "HMKIT_DEBUGFS", default_value = debugfs::DEFAULT_DIR)]
     debugfs: std::path::PathBuf,
+    /// Print JSON instead of text (explain: a list of objects, one per
+    /// claim; bench: a list of rows); before or after the subcommand, not
+    /// for svg-check, load, write and cat
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -30,54 +36,29 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// One-screen state of the running kernel and hmkit (the default)
-    Report {
-        /// Print JSON instead of text
-        #[arg(long)]
-        json: bool,
-    },
+    Report,
     /// hmkit and kernel version, paging mode, online CPUs
-    Version {
-        /// Print JSON instead of text
-        #[arg(long)]
-        json: bool,
-    },
+    Version,
     /// The kernel's virtual address space, drawn top to bottom
     Layout {
-        /// Print JSON instead of text
-        #[arg(long)]
-        json: bool,
         /// Also draw it, beside physical memory and its zones, as SVG into FILE
         #[arg(long, value_name = "FILE")]
         svg: Option<std::path::PathBuf>,
     },
     /// Node 0's zones: where lowmem ends and highmem starts, sizes, free pages
-    Zones {
-        /// Print JSON instead of text
-        #[arg(long)]
-        json: bool,
-    },
+    Zones,
     /// The kernel's own pkmap (kmap()) slots that map a page right now
-    Pkmap {
-        /// Print JSON instead of text
-        #[arg(long)]
-        json: bool,
-    },
+    Pkmap,
     /// hmkit's own mapping pool: window, slot counts, mapped slots
     Pool {
-        /// Print JSON instead of text
-        #[arg(long)]
-        json: bool,
         /// Also draw the pool's and the kernel pkmap's slots as SVG into FILE
         #[arg(long, value_name = "FILE")]
         svg: Option<std::path::PathBuf>,
     },
     /// Check what five widely read (Chinese) articles on highmem claim against this kernel:
-    /// each claim, its source, the live value and a verdict (holds/differs)
-    Explain {
-        /// Print JSON (a list of objects) instead of text
-        #[arg(long)]
-        json: bool,
-    },
+    /// each claim, its source, the live value and a verdict (holds/differs);
+    /// with --json, a list of objects, one per claim
+    Explain,
     /// Check that FILE is well-formed SVG and that its text has every EXPECT
     SvgCheck {
         file: std::path::PathBuf,
@@ -85,11 +66,7 @@ enum Command {
         expect: Vec<String>,
     },
     /// The pool's counters: maps, hits, misses, flushes, waits, ...
-    Stats {
-        /// Print JSON instead of text
-        #[arg(long)]
-        json: bool,
-    },
+    Stats,
     /// Map, write, verify and unmap highmem pages through the pool from
     /// several threads (pinned to CPUs in turn), cross-checked with kmap_local
     Stress {
@@ -100,9 +77,6 @@ enum Command {
         /// Private pages per batch (more than the pool's slots forces flushes)
         #[arg(long, default_value_t = 256)]
         pages: u32,
-        /// Print JSON instead of text
-        #[arg(long)]
-        json: bool,
     },
     /// Load a kernel module with one finit_module() call (no fallback
     /// retry, unlike busybox insmod) and print `ok` or the errno's name
@@ -114,7 +88,8 @@ enum Command {
     },
     /// Benchmark the pool against kmap, kmap_local, kmap_atomic, vmap and
     /// vm_map_ram: map, touch one word, unmap, on highmem pages, with one
-    /// thread and with one thread per CPU; medians of several runs
+    /// thread and with one thread per CPU; medians of several runs; with
+    /// --json, a list of rows instead of the table
     Bench {
         /// Runs per mechanism and thread count (the median is reported)
         #[arg(long, default_value_t = 3)]
@@ -122,9 +97,6 @@ enum Command {
         /// A short run with few iterations (for tests)
         #[arg(long)]
         quick: bool,
-        /// Print JSON (a list of rows) instead of the table
-        #[arg(long)]
-        json: bool,
         /// Also write the rows as JSON to this file
         #[arg(long)]
         json_out: Option<std::path::PathBuf>,
@@ -151,10 +123,17 @@ enum Command {
 
 fn run(cli: Cli) -> Result<(), String> {
     let fs = debugfs::Debugfs::new(cli.debugfs);
-    match cli.command.unwrap_or(Command::Report { json: false }) {
-        Command::Report { json } => report::report(&fs, json),
-        Command::Version { json } => report::version(&fs, json),
-        Command::Layout { json, svg } => {
+    let json = cli.json;
+    let command = cli.command.unwrap_or(Command::Report);
+    if json {
+        if let Some(name) = without_json(&command) {
+            return Err(format!("--json does not apply to `hmctl {name}`"));
+        }
+    }
+    match command {
+        Command::Report => report::report(&fs, json),
+        Command::Version => report::version(&fs, json),
+        Command::Layout { svg } => {
             let l = layout::Layout::parse(&fs.read("layout")?)?;
             if let Some(path) = svg {
                 let z = zones::parse(&fs.read("zones")?)?;
@@ -164,15 +143,15 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             output(json, &l, || layout::draw(&l))
         }
-        Command::Zones { json } => {
+        Command::Zones => {
             let z = zones::parse(&fs.read("zones")?)?;
             output(json, &z, || zones::render(&z, 4096))
         }
-        Command::Pkmap { json } => {
+        Command::Pkmap => {
             let p = pkmap::parse(&fs.read("pkmap")?)?;
             output(json, &p, || pkmap::render(&p))
         }
-        Command::Pool { json, svg } => {
+        Command::Pool { svg } => {
             let p = pool::parse_pool(&fs.read("pool")?)?;
             if let Some(path) = svg {
                 let k = pkmap::parse(&fs.read("pkmap")?)?;
@@ -180,7 +159,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             output(json, &p, || pool::render_pool(&p))
         }
-        Command::Explain { json } => {
+        Command::Explain => {
             let v = explain::explain(&fs)?;
             output(json, &v, || explain::render(&v))
         }
@@ -194,11 +173,11 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("ok: well-formed SVG, {} text nodes", texts.lines().count());
             Ok(())
         }
-        Command::Stats { json } => {
+        Command::Stats => {
             let st = pool::parse_stats(&fs.read("stats")?)?;
             output(json, &st, || pool::render_stats(&st))
         }
-        Command::Stress { threads, seconds, pages, json } => {
+        Command::Stress { threads, seconds, pages } => {
             let r = pool::stress(&fs, threads, seconds, pages)?;
             output(json, &r, || {
                 format!(
@@ -211,18 +190,18 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Bench { runs, quick, json, json_out, svg } => {
-            let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Command::Bench { runs, quick, json_out, svg } => {
+            let cpus = threads::cpus();
             let threads: Vec<usize> = if cpus > 1 { vec![1, cpus] } else { vec![1] };
             let rows = bench::bench(&fs, runs.max(1), &threads, quick)?;
             let text = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
             if let Some(p) = json_out {
-                std::fs::write(&p, &text).map_err(|e| format!("{}: {e}", p.display()))?;
+                write_file(&p, &text)?;
             }
             if let Some(p) = svg {
                 let v = Version::parse(&fs.read("version")?)?;
                 let title = format!("hmkit bench on Linux {} ({}), QEMU TCG", v.kernel, if v.pae { "PAE" } else { "2-level" });
-                std::fs::write(&p, bench::chart(&rows, &title)).map_err(|e| format!("{}: {e}", p.display()))?;
+                write_file(&p, &bench::chart(&rows, &title))?;
             }
             output(json, &rows, || bench::table(&rows))
         }
@@ -232,6 +211,17 @@ fn run(cli: Cli) -> Result<(), String> {
             print!("{}", fs.read(&file)?);
             Ok(())
         }
+    }
+}
+
+/// The subcommands whose output has no JSON form, by name.
+fn without_json(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::SvgCheck { .. } => Some("svg-check"),
+        Command::Load { .. } => Some("load"),
+        Command::Write { .. } => Some("write"),
+        Command::Cat { .. } => Some("cat"),
+        _ => None,
     }
 }
 
@@ -271,6 +261,72 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("hmctl: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &str) -> Cli {
+        Cli::try_parse_from(std::iter::once("hmctl").chain(args.split_whitespace())).unwrap_or_else(|e| panic!("{args}: {e}"))
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn json_goes_before_or_after_the_subcommand() {
+        for args in ["--json layout", "layout --json", "layout --svg /tmp/l.svg --json", "--json layout --svg /tmp/l.svg"] {
+            let cli = parse(args);
+            assert!(cli.json, "{args}");
+            assert!(matches!(cli.command, Some(Command::Layout { .. })), "{args}");
+        }
+        let cli = parse("layout");
+        assert!(!cli.json);
+        let cli = parse("--json");
+        assert!(cli.json && cli.command.is_none(), "the default report, as JSON");
+        assert!(Cli::try_parse_from(["hmctl", "layout", "--json", "--json"]).is_err());
+    }
+
+    #[test]
+    fn every_json_use_in_scripts_still_parses() {
+        // selftests/hmkit/*.sh and the Makefile's bench target.
+        for args in [
+            "stress --threads 4 --seconds 4 --pages 700 --json",
+            "zones --json",
+            "layout --json",
+            "explain --json",
+            "pool --json",
+            "stats --json",
+            "version --json",
+            "report --json",
+            "pkmap --json",
+        ] {
+            assert!(parse(args).json, "{args}");
+        }
+        let cli = parse("stress --threads 4 --seconds 4 --pages 700 --json");
+        assert!(matches!(cli.command, Some(Command::Stress { threads: 4, pages: 700, .. })));
+        let cli = parse("bench --quick --runs 1 --json --svg /tmp/bench.svg");
+        assert!(cli.json);
+        assert!(matches!(cli.command, Some(Command::Bench { runs: 1, quick: true, json_out: None, svg: Some(_) })));
+        let cli = parse("bench --runs 5 --json-out /out/x.json --svg /out/x.svg");
+        assert!(!cli.json, "--json-out is its own option");
+        match cli.command {
+            Some(Command::Bench { json_out: Some(p), .. }) => assert_eq!(p, std::path::PathBuf::from("/out/x.json")),
+            _ => panic!("bench --json-out"),
+        }
+    }
+
+    #[test]
+    fn json_is_refused_where_there_is_none() {
+        for args in ["cat version --json", "--json write control", "svg-check /tmp/x.svg --json", "load /x.ko --json"] {
+            let err = run(parse(args)).unwrap_err();
+            assert!(err.starts_with("--json does not apply"), "{args}: {err}");
         }
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The kernel's /proc/meminfo, in the fields hmkit cares about.
 
+use crate::debugfs::key_values;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -23,14 +24,8 @@ impl MemInfo {
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
-        let fields: HashMap<&str, u64> = text
-            .lines()
-            .filter_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                let n = v.trim().trim_end_matches("kB").trim().parse().ok()?;
-                Some((k.trim(), n))
-            })
-            .collect();
+        let fields: HashMap<&str, u64> =
+            key_values(text).filter_map(|(k, v)| Some((k, v.trim_end_matches("kB").trim().parse().ok()?))).collect();
         let get = |k: &str| {
             fields.get(k).copied().ok_or_else(|| {
                 format!("/proc/meminfo has no {k}: is this a 32-bit kernel with CONFIG_HIGHMEM?")

@@ -2,6 +2,7 @@
 //! `hmctl pool`, `hmctl stats` and `hmctl stress`: hmkit's own mapping pool.
 
 use crate::debugfs::{key_values, number, table, value, value_number, Debugfs};
+use crate::threads::run_pinned;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -60,13 +61,23 @@ pub fn render_pool(p: &Pool) -> String {
     s
 }
 
-/// The `stats` file: every `key: number` line.
+/// The `stats` file: every `key: number` line. The counters hmctl needs
+/// must be there and be numbers; another line whose value is not a number
+/// is passed over.
 pub fn parse_stats(text: &str) -> Result<BTreeMap<String, u64>, String> {
-    let m = key_values(text).map(|(k, v)| Ok((k.to_string(), number(v)?))).collect::<Result<BTreeMap<_, _>, String>>()?;
-    for k in ["maps", "hits", "misses", "unmaps", "flushes", "slots_flushed"] {
-        if !m.contains_key(k) {
-            return Err(format!("stats has no '{k}'"));
+    const NEEDED: [&str; 6] = ["maps", "hits", "misses", "unmaps", "flushes", "slots_flushed"];
+    let mut m = BTreeMap::new();
+    for (k, v) in key_values(text) {
+        match number(v) {
+            Ok(n) => {
+                m.insert(k.to_string(), n);
+            }
+            Err(e) if NEEDED.contains(&k) => return Err(format!("{k}: {e}")),
+            Err(_) => {}
         }
+    }
+    if let Some(k) = NEEDED.iter().find(|k| !m.contains_key(**k)) {
+        return Err(format!("stats has no '{k}'"));
     }
     Ok(m)
 }
@@ -105,36 +116,21 @@ fn totals(fs: &Debugfs) -> Result<(u64, u64, u64), String> {
 /// Runs `threads` threads, thread i pinned to CPU i modulo the CPUs there
 /// are, each writing `OPS PAGES` batches to `stress` until `seconds` pass.
 pub fn stress(fs: &Debugfs, threads: usize, seconds: f64, pages: u32) -> Result<StressResult, String> {
-    if threads == 0 || !(seconds > 0.0) {
+    if threads == 0 || !seconds.is_finite() || seconds <= 0.0 {
         return Err("--threads and --seconds must be positive".into());
     }
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let before = totals(fs)?;
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(seconds);
-    let results: Vec<Result<(), String>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|i| {
-                s.spawn(move || {
-                    let mut set = nix::sched::CpuSet::new();
-                    if set.set(i % cpus).is_ok() {
-                        // Best effort: without pinning the scheduler still spreads threads.
-                        let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set);
-                    }
-                    let batch = format!("2000 {pages}\n");
-                    while Instant::now() < deadline {
-                        fs.write("stress", batch.as_bytes()).map_err(|e| format!("stress write: {e}"))?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("stress thread panicked".into()))).collect()
+    let batch = format!("2000 {pages}\n");
+    let ran = run_pinned(threads, false, "stress", |_| {
+        while Instant::now() < deadline {
+            fs.write("stress", batch.as_bytes()).map_err(|e| format!("stress write: {e}"))?;
+        }
+        Ok(())
     });
     let elapsed = start.elapsed().as_secs_f64();
-    for r in results {
-        r?;
-    }
+    ran?;
     let after = totals(fs)?;
     let ops = after.0 - before.0;
     Ok(StressResult {
@@ -163,6 +159,11 @@ mod tests {
         let text = render_stats(&st);
         assert!(text.contains("hit rate       50.0%") && text.contains("101.0 slots"), "{text}");
         assert!(parse_stats("maps: 4\n").unwrap_err().contains("hits"));
+        let more = parse_stats("maps: 4\nhits: 2\nmisses: 2\nunmaps: 2\nflushes: 1\nslots_flushed: 1\nnew_counter: 9\nmode: lazy\n").unwrap();
+        assert_eq!((more["new_counter"], more.contains_key("mode")), (9, false));
+        assert!(parse_stats("maps: 4\nhits: many\nmisses: 2\nunmaps: 2\nflushes: 1\nslots_flushed: 1\n").unwrap_err().contains("hits"));
+        let p2 = parse_pool(&t.replace("ptes_set: 2\n", "ptes_set: 2\nvmalloc_bytes: 65536\nfuture: x y\n")).unwrap();
+        assert_eq!((p2.slots, p2.ptes_set, p2.mapped.len()), (1024, 2, 2));
         let k = crate::pkmap::parse("pkmap_base: 0xff400000\nlast_pkmap: 1024\nmapped: 1\n\nslot vaddr pfn\n7 0xff407000 593920\n").unwrap();
         let svg = crate::draw::slots_svg(&p, &k, "slots");
         let texts = crate::draw::check(&svg).unwrap().join(" ");
