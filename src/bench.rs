@@ -5,7 +5,8 @@
 //!
 //! A write `MECHANISM ITERATIONS WORKING_SET` runs the loop in the writer's
 //! context on WORKING_SET private highmem pages taken in turn, and records
-//! one sample; `hmctl bench` starts one writer per CPU at once for the
+//! one sample (a signal stops the loop with `EINTR` and records none);
+//! `hmctl bench` starts one writer per CPU at once for the
 //! multi-threaded figures and computes ns per operation from the samples'
 //! start and end times. Reading gives the last samples:
 //!
@@ -26,7 +27,8 @@
 //! - `pool_miss`: the working set should exceed the pool (hmctl uses twice
 //!   its slots), so each map needs a new slot and flushes come in batches.
 
-use crate::debugfs::command::Mechanism;
+use crate::logic::parse::{parse_bench, Mechanism};
+use crate::logic::pkmap::{Geometry, WrapCounter};
 use crate::pool::{Pool, PoolMap, Wait};
 use crate::sys;
 use crate::sys::highmem::OwnedPage;
@@ -70,11 +72,14 @@ impl Bench {
 }
 
 /// Runs `op` on each page in turn, `iters` times in all; returns the
-/// start and end times.
+/// start and end times. Stops with `EINTR` on a signal.
 fn timed(pages: &[OwnedPage], iters: u32, mut op: impl FnMut(&OwnedPage) -> Result) -> Result<(i64, i64)> {
     let start = Ktime::ktime_get().to_ns();
     let mut i = 0;
-    for _ in 0..iters {
+    for n in 0..iters {
+        if n % sys::CHECK_EVERY == sys::CHECK_EVERY - 1 {
+            sys::breather()?;
+        }
         op(&pages[i])?;
         i += 1;
         if i == pages.len() {
@@ -86,7 +91,10 @@ fn timed(pages: &[OwnedPage], iters: u32, mut op: impl FnMut(&OwnedPage) -> Resu
 
 fn run(pool: &Pool, mech: Mechanism, iters: u32, wset: u32) -> Result<Sample> {
     let mut pages = KVec::with_capacity(wset as usize, GFP_KERNEL)?;
-    for _ in 0..wset {
+    for n in 0..wset {
+        if n % sys::CHECK_EVERY == sys::CHECK_EVERY - 1 {
+            sys::breather()?;
+        }
         pages.push(OwnedPage::alloc_high()?, GFP_KERNEL)?;
     }
     let pages = &pages[..];
@@ -104,7 +112,9 @@ fn run(pool: &Pool, mech: Mechanism, iters: u32, wset: u32) -> Result<Sample> {
         Mechanism::KmapAtomic => {
             flushes = i64::from(iters);
             timed(pages, iters, |p| {
-                black_box(p.map_atomic(|b| b[off]));
+                let mut b = [0u8; 1];
+                p.atomic_read(off, &mut b)?;
+                black_box(b);
                 Ok(())
             })?
         }
@@ -113,7 +123,7 @@ fn run(pool: &Pool, mech: Mechanism, iters: u32, wset: u32) -> Result<Sample> {
                 black_box(p.kmap().bytes()[off]);
                 Ok(())
             })?;
-            flushes = kmap_wraps(pages, iters);
+            flushes = kmap_wraps(pages, iters)?;
             t
         }
         Mechanism::PoolHit => {
@@ -160,39 +170,31 @@ fn run(pool: &Pool, mech: Mechanism, iters: u32, wset: u32) -> Result<Sample> {
 
 /// How many times the kernel's pkmap wraps (each wrap flushes the whole
 /// pkmap on every CPU) in `iters` kmap()s of this loop, counted in an
-/// untimed pass: a page with no pkmap slot yet (`page_address()` NULL)
-/// gets a new one above the last new one, unless the scan wrapped. Pages
-/// that still have a slot from earlier get it back and tell nothing.
-fn kmap_wraps(pages: &[OwnedPage], iters: u32) -> i64 {
+/// untimed pass (see `logic::pkmap`) and scaled to `iters`.
+fn kmap_wraps(pages: &[OwnedPage], iters: u32) -> Result<i64> {
     let l = sys::layout();
-    let pass = iters.min(8 * l.last_pkmap as u32).max(1);
-    let (mut wraps, mut fresh, mut prev) = (0i64, 0i64, None);
+    let g = Geometry { base: l.pkmap_base, page_size: l.page_size, slots: l.last_pkmap };
+    let pass = iters.min(8 * g.slots as u32).max(1);
+    let mut wraps = WrapCounter::default();
     let mut i = 0;
-    for _ in 0..pass {
+    for n in 0..pass {
+        if n % sys::CHECK_EVERY == sys::CHECK_EVERY - 1 {
+            sys::breather()?;
+        }
         let p = &pages[i];
         i = (i + 1) % pages.len();
         let new = p.is_highmem() && p.kernel_address() == 0;
         let m = p.kmap();
-        let slot = m.addr().wrapping_sub(l.pkmap_base) / l.page_size;
-        if new && slot < l.last_pkmap {
-            fresh += 1;
-            if prev.is_some_and(|q| slot <= q) {
-                wraps += 1;
-            }
-            prev = Some(slot);
+        if let Some(slot) = g.slot_of(m.addr()).filter(|_| new) {
+            wraps.fresh_slot(slot);
         }
     }
-    // Scale to the timed loop's iterations.
-    if fresh == 0 {
-        0
-    } else {
-        wraps * i64::from(iters) / i64::from(pass)
-    }
+    Ok(if wraps.fresh == 0 { 0 } else { wraps.wraps as i64 * i64::from(iters) / i64::from(pass) })
 }
 
 impl crate::sys::debugfs::Control for Bench {
     fn write(&self, input: &[u8]) -> Result {
-        let (mech, iters, wset) = crate::debugfs::command::parse_bench(input).map_err(|_| EINVAL)?;
+        let (mech, iters, wset) = parse_bench(input).map_err(|_| EINVAL)?;
         let mut s = run(&self.pool, mech, iters, wset)?;
         let mut samples = self.samples.lock();
         s.seq = samples.next_seq;

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Objects the module owns on behalf of the `control` file: highmem pages
-//! (which may hold kmap() references) and vmalloc areas. Userspace names
-//! them by handle only, never by pfn or address.
+//! The `control` file's interpreter: it carries out parsed commands
+//! (`crate::logic::parse`) on objects the module owns on userspace's behalf:
+//! highmem pages (which may hold kmap() references and pool mappings) and
+//! vmalloc areas. Userspace names them by handle only, never by pfn or
+//! address.
 
-use crate::debugfs::command::{Command, Id, MAX_ALLOC};
+use crate::logic::parse::{Command, Id, MAX_ALLOC, MAX_VMALLOC_TOTAL};
+use crate::logic::{pattern, pkmap};
 use crate::pool::{Held, Pool, Wait};
 use crate::sys;
 use crate::sys::highmem::{vmalloc_page, OwnedPage};
@@ -17,7 +20,9 @@ use kernel::sync::Arc;
 pub(crate) const MAX_OBJECTS: usize = 4096;
 
 enum Kind {
-    Page { page: OwnedPage, kmap_addr: usize, roundtrips: u32, pool: KVec<Held> },
+    // Fields drop in order: the pool mappings go back before the page is
+    // freed.
+    Page { pool: KVec<Option<Held>>, page: OwnedPage, kmap_addr: usize, roundtrips: u32 },
     Vmalloc { buf: KVVecU8 },
 }
 
@@ -39,19 +44,20 @@ pub(crate) struct Objects {
     pool: Arc<Pool>,
     /// Pages `pool-hold` made.
     held: KVec<Id>,
+    /// Bytes of live vmalloc areas.
+    vmalloc_bytes: usize,
 }
 
 impl Objects {
     pub(crate) fn new(pool: Arc<Pool>) -> Self {
-        Objects { list: KVec::new(), next_id: 1, last_flush_cycled: 0, pool, held: KVec::new() }
+        Objects { list: KVec::new(), next_id: 1, last_flush_cycled: 0, pool, held: KVec::new(), vmalloc_bytes: 0 }
     }
 
     /// Drops every pool mapping object `id` holds.
     fn pool_release_all(&mut self, id: Id) {
         if let Ok(Object { kind: Kind::Page { pool, .. }, .. }) = self.find(id) {
-            let holds = ::core::mem::replace(pool, KVec::new());
-            for h in holds.into_iter() {
-                self.pool.release(h);
+            for h in pool.iter_mut() {
+                *h = None;
             }
         }
     }
@@ -59,10 +65,14 @@ impl Objects {
     /// Frees object `id`, or `EBUSY` while it holds kmap() or pool mappings.
     fn free(&mut self, id: Id) -> Result {
         let slot = self.list.iter_mut().find(|o| o.as_ref().is_some_and(|o| o.id == id)).ok_or(ENOENT)?;
-        if let Some(Object { kind: Kind::Page { page, pool, .. }, .. }) = slot {
-            if page.kmap_holds() > 0 || !pool.is_empty() {
-                return Err(EBUSY);
+        match slot {
+            Some(Object { kind: Kind::Page { page, pool, .. }, .. }) => {
+                if page.kmap_holds() > 0 || pool.iter().any(Option::is_some) {
+                    return Err(EBUSY);
+                }
             }
+            Some(Object { kind: Kind::Vmalloc { buf }, .. }) => self.vmalloc_bytes -= buf.len(),
+            None => {}
         }
         *slot = None;
         Ok(())
@@ -74,9 +84,17 @@ impl Objects {
         let Kind::Page { page, pool: holds, .. } = &mut self.find(id)?.kind else {
             return Err(EINVAL);
         };
-        holds.reserve(1, GFP_KERNEL)?;
-        let held = pool.map(page, Wait::No)?.hold();
-        holds.push(held, GFP_KERNEL)?;
+        // Make room first: once mapped, nothing may fail (a failure would
+        // drop the mapping again, which is correct, but not "no change").
+        let hole = holds.iter().position(Option::is_none);
+        if hole.is_none() {
+            holds.reserve(1, GFP_KERNEL)?;
+        }
+        let held = Some(Held::new(&pool, page, Wait::No)?);
+        match hole {
+            Some(i) => holds[i] = held,
+            None => holds.push(held, GFP_KERNEL)?,
+        }
         Ok(())
     }
 
@@ -133,7 +151,7 @@ impl Objects {
                     pages.push(OwnedPage::alloc_high()?, GFP_KERNEL)?;
                 }
                 for page in pages.into_iter() {
-                    self.push(Kind::Page { page, kmap_addr: 0, roundtrips: 0, pool: KVec::new() })?;
+                    self.push(Kind::Page { pool: KVec::new(), page, kmap_addr: 0, roundtrips: 0 })?;
                 }
                 Ok(())
             }
@@ -169,9 +187,15 @@ impl Objects {
                 Ok(())
             }
             Command::Vmalloc(bytes) => {
+                let total = self.vmalloc_bytes + bytes as usize;
+                if total > MAX_VMALLOC_TOTAL as usize {
+                    return Err(ENOSPC);
+                }
                 self.reserve(1)?;
                 let buf = VVec::from_elem(0u8, bytes as usize, GFP_KERNEL | __GFP_NOWARN)?;
-                self.push(Kind::Vmalloc { buf })
+                self.push(Kind::Vmalloc { buf })?;
+                self.vmalloc_bytes = total;
+                Ok(())
             }
             Command::PkmapFlush => {
                 self.last_flush_cycled = pkmap_flush()?;
@@ -183,21 +207,9 @@ impl Objects {
                 let Kind::Page { pool: holds, .. } = &mut self.find(id)?.kind else {
                     return Err(EINVAL);
                 };
-                let last = holds.len().checked_sub(1).ok_or(EINVAL)?;
-                // Take the last hold out by rebuilding the list (KVec has no pop).
-                let mut rest = KVec::with_capacity(last, GFP_KERNEL)?;
-                let mut out = None;
-                for (i, h) in ::core::mem::replace(holds, KVec::new()).into_iter().enumerate() {
-                    if i == last {
-                        out = Some(h);
-                    } else {
-                        rest.push(h, GFP_KERNEL)?;
-                    }
-                }
-                *holds = rest;
-                if let Some(h) = out {
-                    self.pool.release(h);
-                }
+                // The last mapping taken goes first; dropping it unmaps.
+                let last = holds.iter_mut().rev().find(|h| h.is_some()).ok_or(EINVAL)?;
+                *last = None;
                 Ok(())
             }
             Command::PoolCheck(id) => {
@@ -222,7 +234,7 @@ impl Objects {
                         }
                     };
                     let id = self.next_id;
-                    self.push(Kind::Page { page, kmap_addr: 0, roundtrips: 0, pool: KVec::new() })?;
+                    self.push(Kind::Page { pool: KVec::new(), page, kmap_addr: 0, roundtrips: 0 })?;
                     ids.push(id, GFP_KERNEL)?;
                     if let Err(e) = self.pool_map(id) {
                         result = Err(e);
@@ -259,6 +271,7 @@ impl Objects {
         writeln!(out, "objects: {}", self.live().count())?;
         writeln!(out, "pkmap_flush_cycled: {}", self.last_flush_cycled)?;
         writeln!(out, "pool_held: {}", self.held.len())?;
+        writeln!(out, "vmalloc_bytes: {}", self.vmalloc_bytes)?;
         for o in self.live() {
             match &o.kind {
                 Kind::Page { page, kmap_addr, roundtrips, pool } => writeln!(
@@ -272,15 +285,15 @@ impl Objects {
                     page.kmap_holds(),
                     kmap_addr,
                     roundtrips,
-                    pool.len(),
-                    pool.iter().next().map_or(-1, |h| h.slot() as i64)
+                    pool.iter().flatten().count(),
+                    pool.iter().flatten().next().map_or(-1, |h| h.slot() as i64)
                 )?,
                 Kind::Vmalloc { buf } => {
                     let pages = buf.len().div_ceil(PAGE_SIZE);
                     let start = buf.as_ptr();
                     let mut high = 0;
                     for i in 0..pages {
-                        if vmalloc_page(start.wrapping_add(i * PAGE_SIZE))?.highmem {
+                        if vmalloc_page(buf, i)?.highmem {
                             high += 1;
                         }
                     }
@@ -295,7 +308,7 @@ impl Objects {
                     )?;
                     for i in 0..pages {
                         let addr = start.wrapping_add(i * PAGE_SIZE);
-                        let p = vmalloc_page(addr)?;
+                        let p = vmalloc_page(buf, i)?;
                         writeln!(
                             out,
                             "vpage {} index={} vaddr={:#010x} pfn={} zone={} highmem={}",
@@ -314,45 +327,23 @@ impl Objects {
     }
 }
 
-impl Drop for Objects {
-    fn drop(&mut self) {
-        // Pool mappings go back to the pool before their pages are freed.
-        // No allocation here: this must work when memory is short.
-        let pool = &self.pool;
-        for o in self.list.iter_mut().flatten() {
-            if let Kind::Page { pool: holds, .. } = &mut o.kind {
-                for h in ::core::mem::replace(holds, KVec::new()).into_iter() {
-                    pool.release(h);
-                }
-            }
-        }
-    }
-}
-
 /// Writes through a pool mapping and reads back through kmap_local, then
 /// the other way round through a second map of the page, which must get the
-/// same slot. `EIO` on any difference.
+/// same slot (unless a flush took it meanwhile). `EIO` on any difference.
 fn pool_check(pool: &Pool, page: &mut OwnedPage) -> Result {
-    let mut buf = [0u8; 64];
-    let stamp = |seed: u8| {
-        let mut b = [0u8; 64];
-        for (i, x) in b.iter_mut().enumerate() {
-            *x = pattern(seed, i);
-        }
-        b
-    };
-    let a = stamp(0x5a);
-    let first = pool.map(page, Wait::No)?;
+    const LEN: usize = 64;
+    let (mut a, mut b, mut buf) = ([0u8; LEN], [0u8; LEN], [0u8; LEN]);
+    pattern::fill(&mut a, 0x5a, 128);
+    pattern::fill(&mut b, 0xa5, 256);
+    let mut first = pool.map_mut(page, Wait::No)?;
     let slot = first.slot();
     first.write(128, &a)?;
-    let via_local = page.map_local(|v| v[128..192] == a);
     let flushes = pool.stats_flushes();
     drop(first);
-    let b = stamp(0xa5);
-    page.map_local_mut(|v| v[256..320].copy_from_slice(&b));
+    let via_local = page.map_local(|v| v[128..128 + LEN] == a);
+    page.map_local_mut(|v| v[256..256 + LEN].copy_from_slice(&b));
     let second = pool.map(page, Wait::No)?;
     second.read(256, &mut buf)?;
-    // Unless a flush took the idle slot meanwhile, the page is still there.
     let same_slot = second.slot() == slot || pool.stats_flushes() != flushes;
     drop(second);
     if via_local && buf == b && same_slot {
@@ -363,29 +354,22 @@ fn pool_check(pool: &Pool, page: &mut OwnedPage) -> Result {
     }
 }
 
-/// Byte `i` of the round-trip pattern for `seed`.
-fn pattern(seed: u8, i: usize) -> u8 {
-    (i as u8).wrapping_mul(31).wrapping_add(seed) ^ ((i >> 8) as u8)
-}
-
 /// Writes a pattern through `kmap_local` (even rounds) or `kmap_atomic`
 /// (odd rounds), then checks it through `kmap_atomic`, `kmap()` and
 /// `kmap_local`. `EIO` on a mismatch.
 fn roundtrip(page: &mut OwnedPage, seed: u8, round: u32) -> Result {
-    let fill = |b: &mut [u8]| {
-        for (i, x) in b.iter_mut().enumerate() {
-            *x = pattern(seed, i);
-        }
-    };
+    let mut buf = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
     if round % 2 == 0 {
-        page.map_local_mut(fill);
+        page.map_local_mut(|v| pattern::fill(v, seed, 0));
     } else {
-        page.map_atomic_mut(fill);
+        pattern::fill(&mut buf, seed, 0);
+        page.atomic_write(0, &buf)?;
+        buf.iter_mut().for_each(|b| *b = !*b);
     }
-    let check = |b: &[u8]| b.iter().enumerate().all(|(i, &x)| x == pattern(seed, i));
-    let atomic_ok = page.map_atomic(check);
-    let kmap_ok = check(page.kmap().bytes());
-    let local_ok = page.map_local(check);
+    page.atomic_read(0, &mut buf)?;
+    let atomic_ok = pattern::matches(&buf, seed, 0);
+    let kmap_ok = pattern::matches(page.kmap().bytes(), seed, 0);
+    let local_ok = page.map_local(|v| pattern::matches(v, seed, 0));
     if atomic_ok && kmap_ok && local_ok {
         Ok(())
     } else {
@@ -396,31 +380,26 @@ fn roundtrip(page: &mut OwnedPage, seed: u8, round: u32) -> Result {
 
 /// Makes the kernel's pkmap wrap around, which flushes every slot nobody
 /// holds (`flush_all_zero_pkmaps()`, private to mm/highmem.c): maps new
-/// highmem pages with kmap() one at a time until the slot handed out is
-/// lower than the one before. Returns how many pages were mapped.
-///
-/// Only pages with no pkmap slot yet count: a page that still has the slot
-/// a previous owner left behind gets that slot back without moving the
-/// kernel's scan on.
+/// highmem pages with kmap() one at a time until the scan wraps (see
+/// `logic::pkmap`). Returns how many new pages were mapped.
 fn pkmap_flush() -> Result<usize> {
     let l = sys::layout();
-    let slot_of = |addr: usize| addr.checked_sub(l.pkmap_base).map(|o| o / l.page_size).filter(|&s| s < l.last_pkmap);
+    let g = pkmap::Geometry { base: l.pkmap_base, page_size: l.page_size, slots: l.last_pkmap };
     // Pages stay allocated until the end, so that none comes back with the
     // slot it was just given. LAST_PKMAP + 1 new mappings always wrap.
-    let limit = 2 * (l.last_pkmap + 1);
+    let limit = 2 * (g.slots + 1);
     let mut pages = KVec::with_capacity(limit, GFP_KERNEL)?;
-    let (mut prev, mut mapped) = (None, 0);
+    let mut wraps = pkmap::WrapCounter::default();
     while pages.len() < limit {
         let page = OwnedPage::alloc_high()?;
         let fresh = page.is_highmem() && page.kernel_address() == 0;
-        let slot = if fresh { slot_of(page.kmap().addr()) } else { None };
+        let slot = if fresh { g.slot_of(page.kmap().addr()) } else { None };
         pages.push(page, GFP_KERNEL)?;
-        let Some(slot) = slot else { continue };
-        mapped += 1;
-        if prev.is_some_and(|p| slot <= p) {
-            return Ok(mapped);
+        if let Some(slot) = slot {
+            if wraps.fresh_slot(slot) {
+                return Ok(wraps.fresh as usize);
+            }
         }
-        prev = Some(slot);
     }
     Err(EAGAIN)
 }

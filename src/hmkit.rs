@@ -2,22 +2,38 @@
 
 //! hmkit: see, measure and test high memory on 32-bit x86 Linux.
 //!
-//! The crate root only wires things together: `sys` is the one layer that
-//! talks to C, `mm` builds views of kernel state and owns test objects on
-//! top of it, `pool` is hmkit's own mapping pool, and `debugfs` renders
-//! them for userspace.
+//! The crate root only wires things together. The layers, each using only
+//! those below it (`tools/check-layers.py` enforces this):
+//!
+//! 1. `sys`: the only code that talks to C: raw declarations and sound,
+//!    safe wrappers over them (pages and their mappings, the pool's window,
+//!    debugfs files, layout and zone facts).
+//! 2. pure logic, compiled into the host tests too: `logic` (the command
+//!    grammars, the address-space layout, test patterns, pkmap wraps) and
+//!    `pool::core` (the pool's lock-free slot protocol).
+//! 3. `pool`: hmkit's own mapping pool: the core over the window, with its
+//!    lock, waiting and guards.
+//! 4. features: `views` (layout, zones, pkmap, version), `control` (the
+//!    control file's interpreter and the objects it owns), `bench`,
+//!    `stress`, `selftest`.
+//! 5. `debugfs`: the files, wired to the features.
+//!
+//! `unsafe` appears only in `sys` and in the pool core (`pool::core` and
+//! its window adapter), each use with its `// SAFETY:` reasoning.
 
 use kernel::prelude::*;
 
 mod bench;
+#[cfg(hmkit_compile_fail)]
+mod compile_fail;
+mod control;
 mod debugfs;
-mod mm;
+mod logic;
 mod pool;
 mod selftest;
+mod stress;
 mod sys;
-
-/// hmkit's version, shown in `version`.
-pub(crate) const VERSION: &str = "0.1.0";
+mod views;
 
 module! {
     type: HmKit,
@@ -43,7 +59,7 @@ impl kernel::Module for HmKit {
             }
         })?;
         let debugfs = debugfs::create(pool)?;
-        pr_info!("hmkit {} loaded, pool of {} slots\n", VERSION, slots);
+        pr_info!("hmkit {} loaded, pool of {} slots\n", logic::VERSION, slots);
         Ok(HmKit { _debugfs: debugfs })
     }
 }

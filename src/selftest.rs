@@ -9,14 +9,16 @@
 //! - a pool mapping shows the same data on every CPU;
 //! - a flush reaches every CPU: slots whose old translations every CPU has
 //!   just used are handed new pages, and every CPU must see the new data
-//!   (a flush of the local CPU only would leave the old pages visible);
-//! - pool mappings can be dropped in any order.
+//!   (a flush of the local CPU only would leave the old pages visible), both
+//!   for a full flush (more than 32 slots) and for a flush page by page with
+//!   `invlpg` (up to 32);
+//! - pool mappings can be dropped in any order;
+//! - a kept mapping ([`Held`]) gives its slot back when dropped.
 
-use crate::pool::{Pool, Wait, MIN_SLOTS};
+use crate::pool::{Held, Pool, PoolMap, Wait, MIN_SLOTS};
 use crate::sys;
 use crate::sys::highmem::OwnedPage;
 use core::fmt::{self, Write};
-use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 
@@ -31,6 +33,19 @@ impl Write for Text {
 
 /// One check's outcome: `Err` carries why it failed.
 type Check = core::result::Result<(), &'static str>;
+
+/// Why a check could not run: memory ran out. A run in which any check says
+/// so fails as a whole with `ENOMEM` (under fault injection, say), rather
+/// than reporting a failure of the property checked.
+const OOM: &str = "out of memory";
+
+fn pool_or_oom(e: Error) -> &'static str {
+    if e == ENOMEM {
+        OOM
+    } else {
+        "cannot make a test pool"
+    }
+}
 
 fn ensure(cond: bool, why: &'static str) -> Check {
     if cond {
@@ -53,9 +68,9 @@ fn word(b: &[u8], off: usize) -> u32 {
 }
 
 fn pages(n: usize) -> core::result::Result<KVec<OwnedPage>, &'static str> {
-    let mut v = KVec::with_capacity(n, GFP_KERNEL).map_err(|_| "out of memory")?;
+    let mut v = KVec::with_capacity(n, GFP_KERNEL).map_err(|_| OOM)?;
     for _ in 0..n {
-        v.push(OwnedPage::alloc_high().map_err(|_| "out of memory")?, GFP_KERNEL).map_err(|_| "out of memory")?;
+        v.push(OwnedPage::alloc_high().map_err(|_| OOM)?, GFP_KERNEL).map_err(|_| OOM)?;
     }
     Ok(v)
 }
@@ -80,12 +95,15 @@ fn kmap_atomic_in_local() -> Check {
     let mut p = pages(2)?;
     stamp_page(&mut p[0], 0xa1);
     stamp_page(&mut p[1], 0xb2);
-    let ok = p[0].map_local(|va| p[1].map_atomic(|vb| word(va, 64) == 0xa1 && word(vb, 64) == 0xb2));
+    let ok = p[0].map_local(|va| {
+        let mut vb = [0u8; 4];
+        p[1].atomic_read(64, &mut vb).is_ok() && word(va, 64) == 0xa1 && word(&vb, 0) == 0xb2
+    });
     ensure(ok, "kmap_atomic inside kmap_local shows the wrong data")
 }
 
 fn pool_pte_states() -> Check {
-    let pool = Pool::new(MIN_SLOTS).map_err(|_| "cannot make a test pool")?;
+    let pool = Pool::new(MIN_SLOTS).map_err(pool_or_oom)?;
     let p = pages(1)?;
     let m = pool.map(&p[0], Wait::No).map_err(|_| "map failed")?;
     let slot = m.slot();
@@ -97,66 +115,94 @@ fn pool_pte_states() -> Check {
 }
 
 fn pool_every_cpu_sees_data() -> Check {
-    let pool = Pool::new(MIN_SLOTS).map_err(|_| "cannot make a test pool")?;
+    let pool = Pool::new(MIN_SLOTS).map_err(pool_or_oom)?;
     let mut p = pages(1)?;
     stamp_page(&mut p[0], 0x5eed_0001);
     let m = pool.map(&p[0], Wait::No).map_err(|_| "map failed")?;
-    let (ran, good) = (AtomicU32::new(0), AtomicU32::new(0));
-    sys::on_each_cpu(&|_cpu| {
-        let mut w = [0u8; 4];
-        ran.fetch_add(1, Ordering::Relaxed);
-        if m.read(2048, &mut w).is_ok() && u32::from_ne_bytes(w) == 0x5eed_0001 {
-            good.fetch_add(1, Ordering::Relaxed);
+    let (ran, bad) = pool.check_on_each_cpu(&[(&m, 2048, 0x5eed_0001)]).map_err(|_| OOM)?;
+    ensure(ran == sys::num_online_cpus(), "not every CPU ran the check")?;
+    ensure(bad == 0, "a CPU saw other data through the slot")
+}
+
+/// Every CPU reads every mapping (page `i` holds `base + i` in every word):
+/// how many reads were wrong, or `Err` if not every CPU ran.
+fn read_everywhere(pool: &Pool, maps: &[PoolMap<'_>], base: u32) -> core::result::Result<u32, &'static str> {
+    let mut items = KVec::with_capacity(maps.len(), GFP_KERNEL).map_err(|_| OOM)?;
+    for (i, m) in maps.iter().enumerate() {
+        items.push((m, (i * 64) % 4096, base + i as u32), GFP_KERNEL).map_err(|_| OOM)?;
+    }
+    let (ran, bad) = pool.check_on_each_cpu(&items).map_err(|_| OOM)?;
+    ensure(ran == sys::num_online_cpus(), "not every CPU ran the check")?;
+    Ok(bad)
+}
+
+fn stamped(n: usize, base: u32) -> core::result::Result<KVec<OwnedPage>, &'static str> {
+    let mut v = pages(n)?;
+    for (i, p) in v.iter_mut().enumerate() {
+        stamp_page(p, base + i as u32);
+    }
+    Ok(v)
+}
+
+fn map_all<'a>(pool: &'a Pool, pages: &'a [OwnedPage]) -> core::result::Result<KVec<PoolMap<'a>>, &'static str> {
+    let mut maps = KVec::with_capacity(pages.len(), GFP_KERNEL).map_err(|_| OOM)?;
+    for p in pages {
+        maps.push(pool.map(p, Wait::No).map_err(|_| "map failed")?, GFP_KERNEL).map_err(|_| OOM)?;
+    }
+    Ok(maps)
+}
+
+/// Fills a pool of `MIN_SLOTS` slots, lets every CPU read `k` of them, drops
+/// those `k`, maps `k` new pages (which flushes exactly those `k` slots, in
+/// one batch, and reuses them) and lets every CPU read the new pages. A
+/// flush that missed a CPU leaves it the old pages' translations.
+fn flush_reaches_every_cpu(k: usize) -> Check {
+    let n = MIN_SLOTS as usize;
+    let pool = Pool::new(MIN_SLOTS).map_err(pool_or_oom)?;
+    let old = stamped(k, 0x0100_0000)?;
+    let new = stamped(k, 0x0200_0000)?;
+    let others = pages(n - k)?;
+    let _kept = map_all(&pool, &others)?;
+    let maps = map_all(&pool, &old)?;
+    ensure(read_everywhere(&pool, &maps, 0x0100_0000)? == 0, "old pages read wrong before the flush")?;
+    let old_slots: KVec<u32> = {
+        let mut v = KVec::with_capacity(k, GFP_KERNEL).map_err(|_| OOM)?;
+        for m in maps.iter() {
+            v.push(m.slot(), GFP_KERNEL).map_err(|_| OOM)?;
         }
-    });
-    ensure(ran.load(Ordering::Relaxed) == sys::num_online_cpus(), "not every CPU ran the check")?;
-    ensure(good.load(Ordering::Relaxed) == ran.load(Ordering::Relaxed), "a CPU saw other data through the slot")
+        v
+    };
+    drop(maps);
+    let flushes = pool.stats_flushes();
+    let maps = map_all(&pool, &new)?;
+    ensure(pool.stats_flushes() == flushes + 1, "reusing the slots did not take exactly one flush")?;
+    ensure(maps.iter().all(|m| old_slots.contains(&m.slot())), "the new pages did not reuse the flushed slots")?;
+    ensure(read_everywhere(&pool, &maps, 0x0200_0000)? == 0, "a CPU still saw an old page after the flush")
 }
 
 fn pool_flush_reaches_every_cpu() -> Check {
-    let n = MIN_SLOTS as usize;
-    let pool = Pool::new(MIN_SLOTS).map_err(|_| "cannot make a test pool")?;
-    let mut old = pages(n)?;
-    let mut new = pages(n)?;
-    for (i, p) in old.iter_mut().enumerate() {
-        stamp_page(p, 0x0100_0000 + i as u32);
-    }
-    for (i, p) in new.iter_mut().enumerate() {
-        stamp_page(p, 0x0200_0000 + i as u32);
-    }
-    // Every CPU reads every slot through the old pages: their TLBs now
-    // hold the old translations.
-    let read_all = |maps: &KVec<crate::pool::PoolMap<'_>>, base: u32| {
-        let bad = AtomicU32::new(0);
-        sys::on_each_cpu(&|_cpu| {
-            for (i, m) in maps.iter().enumerate() {
-                let mut w = [0u8; 4];
-                if m.read((i * 64) % 4096, &mut w).is_err() || u32::from_ne_bytes(w) != base + i as u32 {
-                    bad.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        });
-        bad.load(Ordering::Relaxed)
-    };
-    let mut maps = KVec::with_capacity(n, GFP_KERNEL).map_err(|_| "out of memory")?;
-    for p in old.iter() {
-        maps.push(pool.map(p, Wait::No).map_err(|_| "map failed")?, GFP_KERNEL).map_err(|_| "out of memory")?;
-    }
-    ensure(read_all(&maps, 0x0100_0000) == 0, "old pages read wrong before the flush")?;
-    drop(maps);
-    let flushes = pool.stats_flushes();
-    // All slots are idle; the first new page flushes them all at once, and
-    // the new pages take the same slots.
-    let mut maps = KVec::with_capacity(n, GFP_KERNEL).map_err(|_| "out of memory")?;
-    for p in new.iter() {
-        maps.push(pool.map(p, Wait::No).map_err(|_| "map failed")?, GFP_KERNEL).map_err(|_| "out of memory")?;
-    }
-    ensure(pool.stats_flushes() == flushes + 1, "reusing the slots did not take exactly one flush")?;
-    ensure(read_all(&maps, 0x0200_0000) == 0, "a CPU still saw an old page after the flush")
+    // More than 32 slots: one full TLB flush per CPU.
+    flush_reaches_every_cpu(MIN_SLOTS as usize)
+}
+
+fn pool_flush_invlpg_reaches_every_cpu() -> Check {
+    // Up to 32 slots: invlpg page by page on every CPU.
+    flush_reaches_every_cpu(8)
+}
+
+fn pool_held_released_on_drop() -> Check {
+    let pool = Pool::new(MIN_SLOTS).map_err(pool_or_oom)?;
+    let p = pages(1)?;
+    let held = Held::new(&pool, &p[0], Wait::No).map_err(|_| "map failed")?;
+    let slot = held.slot();
+    ensure(pool.users(slot) == 1, "a kept mapping does not hold its slot")?;
+    drop(held);
+    ensure(pool.users(slot) == 0, "dropping a kept mapping did not give its slot back")?;
+    ensure(pool.flush() == 1, "the slot of a dropped kept mapping is not idle")
 }
 
 fn pool_any_order() -> Check {
-    let pool = Pool::new(MIN_SLOTS).map_err(|_| "cannot make a test pool")?;
+    let pool = Pool::new(MIN_SLOTS).map_err(pool_or_oom)?;
     let p = pages(2)?;
     let a1 = pool.map(&p[0], Wait::No).map_err(|_| "map failed")?;
     let b = pool.map(&p[1], Wait::No).map_err(|_| "map failed")?;
@@ -170,35 +216,46 @@ fn pool_any_order() -> Check {
     ensure(pool.users(slot) == 0, "last drop did not leave the slot idle")
 }
 
-const TESTS: [(&str, fn() -> Check); 6] = [
+const TESTS: [(&str, fn() -> Check); 8] = [
     ("kmap_local_nests_lifo", kmap_local_nests),
     ("kmap_atomic_inside_kmap_local", kmap_atomic_in_local),
     ("pool_pte_set_kept_idle_cleared_by_flush", pool_pte_states),
     ("pool_mapping_same_on_every_cpu", pool_every_cpu_sees_data),
     ("pool_flush_reaches_every_cpu", pool_flush_reaches_every_cpu),
+    ("pool_flush_invlpg_reaches_every_cpu", pool_flush_invlpg_reaches_every_cpu),
     ("pool_unmap_in_any_order", pool_any_order),
+    ("pool_held_released_on_drop", pool_held_released_on_drop),
 ];
 
-/// Runs every check; returns the KTAP text.
+/// Runs every check; returns the KTAP text, or `ENOMEM` if memory ran out
+/// in any check (then no result is kept).
 fn run() -> Result<KVec<u8>> {
-    let mut t = Text(KVec::new());
-    let (mut pass, mut fail) = (0, 0);
-    writeln!(t, "TAP version 13")?;
-    writeln!(t, "1..{}", TESTS.len())?;
-    for (i, (name, f)) in TESTS.iter().enumerate() {
-        match f() {
-            Ok(()) => {
-                pass += 1;
-                writeln!(t, "ok {} {}", i + 1, name)?;
-            }
-            Err(why) => {
-                fail += 1;
-                writeln!(t, "# {name}: {why}")?;
-                writeln!(t, "not ok {} {}", i + 1, name)?;
+    // Room for the whole report up front: writes into it cannot fail then.
+    let mut t = Text(KVec::with_capacity(4096, GFP_KERNEL)?);
+    let (mut pass, mut fail, mut oom) = (0, 0, false);
+    let mut report = |t: &mut Text| -> core::result::Result<(), fmt::Error> {
+        writeln!(t, "TAP version 13")?;
+        writeln!(t, "1..{}", TESTS.len())?;
+        for (i, (name, f)) in TESTS.iter().enumerate() {
+            match f() {
+                Ok(()) => {
+                    pass += 1;
+                    writeln!(t, "ok {} {}", i + 1, name)?;
+                }
+                Err(why) => {
+                    oom |= why == OOM;
+                    fail += 1;
+                    writeln!(t, "# {name}: {why}")?;
+                    writeln!(t, "not ok {} {}", i + 1, name)?;
+                }
             }
         }
+        writeln!(t, "# Totals: pass:{pass} fail:{fail} xfail:0 xpass:0 skip:0 error:0")
+    };
+    report(&mut t).map_err(|_| ENOMEM)?;
+    if oom {
+        return Err(ENOMEM);
     }
-    writeln!(t, "# Totals: pass:{pass} fail:{fail} xfail:0 xpass:0 skip:0 error:0")?;
     Ok(t.0)
 }
 

@@ -7,13 +7,15 @@
 //! One operation maps a random page of the set through the pool (waiting
 //! up to `wait_ms` for a slot), checks through the mapping that the page
 //! still holds the stamp the last operation on it left, writes a new stamp,
-//! and unmaps, sometimes keeping up to two mappings across operations and
-//! dropping them out of order. Every fourth operation the stamp is checked
-//! again through `kmap_local`, independently of the pool. Reading the file
-//! gives the totals over all writes: `ops`, `mismatches`, `errors`.
+//! and unmaps, sometimes keeping up to two mappings (as [`Held`]) across
+//! operations and dropping them out of order. Every fourth operation the
+//! stamp is checked again through `kmap_local`, independently of the pool.
+//! Reading the file gives the totals over all writes: `ops`, `mismatches`,
+//! `errors`. A signal stops a write with `EINTR`, its operations counted.
 
-use super::core::Counter;
-use super::{Pool, PoolMap, Wait};
+use crate::pool::core::Counter;
+use crate::pool::{Held, Pool, Wait};
+use crate::sys;
 use crate::sys::highmem::OwnedPage;
 use core::fmt;
 use kernel::prelude::*;
@@ -59,42 +61,51 @@ fn offset(i: usize) -> usize {
 pub(crate) fn run(pool: &Arc<Pool>, totals: &Totals, ops: u32, npages: u32, wait_ms: u32) -> Result {
     let mut pages = KVec::with_capacity(npages as usize, GFP_KERNEL)?;
     let mut stamps = KVec::from_elem(0u32, npages as usize, GFP_KERNEL)?;
-    for _ in 0..npages {
+    for n in 0..npages {
+        if n % sys::CHECK_EVERY == sys::CHECK_EVERY - 1 {
+            sys::breather()?;
+        }
         pages.push(OwnedPage::alloc_high()?, GFP_KERNEL)?;
     }
     let seed = kernel::time::Ktime::ktime_get().to_ns() as u32 ^ (pages[0].pfn() as u32).rotate_left(16);
     let mut rng = Rng(seed | 1);
-    let mut kept: [Option<PoolMap<'_>>; 2] = [None, None];
+    let mut kept: [Option<Held>; 2] = [None, None];
     let (mut done, mut mismatches, mut errors) = (0u64, 0u64, 0u64);
+    let mut result = Ok(());
     totals.runs.inc();
     for op in 0..ops {
-        if op % 1024 == 1023 && kernel::current!().signal_pending() {
-            break;
+        if op % sys::CHECK_EVERY == sys::CHECK_EVERY - 1 {
+            if let Err(e) = sys::breather() {
+                result = Err(e);
+                break;
+            }
         }
         let i = rng.next() as usize % pages.len();
-        let page = &pages[i];
         let off = offset(i);
-        let map = match pool.map(page, Wait::Ms(wait_ms)) {
-            Ok(m) => m,
-            Err(_) => {
-                errors += 1;
-                continue;
-            }
-        };
-        let mut word = [0u8; 4];
-        let ok = map.read(off, &mut word).is_ok() && u32::from_ne_bytes(word) == stamps[i];
         let stamp = rng.next() | 1;
-        if !ok || map.write(off, &stamp.to_ne_bytes()).is_err() {
-            mismatches += 1;
+        {
+            let mut map = match pool.map_mut(&mut pages[i], Wait::Ms(wait_ms)) {
+                Ok(m) => m,
+                Err(_) => {
+                    errors += 1;
+                    continue;
+                }
+            };
+            let mut word = [0u8; 4];
+            let ok = map.read(off, &mut word).is_ok() && u32::from_ne_bytes(word) == stamps[i];
+            if !ok || map.write(off, &stamp.to_ne_bytes()).is_err() {
+                mismatches += 1;
+            }
         }
         stamps[i] = stamp;
+        let page = &pages[i];
         // Keep some mappings across operations; drop a random one of them.
         let r = rng.next();
         if r % 4 == 0 {
-            let k = (r >> 8) as usize % kept.len();
-            kept[k] = Some(map);
-        } else {
-            drop(map);
+            match Held::new(pool, page, Wait::Ms(wait_ms)) {
+                Ok(h) => kept[(r >> 8) as usize % kept.len()] = Some(h),
+                Err(_) => errors += 1,
+            }
         }
         if op % 4 == 0 {
             let local = page.map_local(|v| u32::from_ne_bytes([v[off], v[off + 1], v[off + 2], v[off + 3]]));
@@ -111,5 +122,5 @@ pub(crate) fn run(pool: &Arc<Pool>, totals: &Totals, ops: u32, npages: u32, wait
     if mismatches > 0 {
         pr_err!("stress: {} mismatches in {} operations\n", mismatches, done);
     }
-    Ok(())
+    result
 }

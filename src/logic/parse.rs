@@ -15,7 +15,8 @@
 //! kunmap ID           drop one kmap() of page ID
 //! roundtrip ID        write a pattern through kmap_local, check it through
 //!                     kmap_atomic and kmap(); EIO on a mismatch
-//! vmalloc BYTES       vmalloc an area (1..=16 MiB)
+//! vmalloc BYTES       vmalloc an area (1..=16 MiB; ENOSPC once the live
+//!                     areas would pass 32 MiB in all)
 //! pkmap-flush         cycle the kernel's pkmap through all its slots, so it
 //!                     wraps and flushes the entries nobody holds
 //! pool-map ID         map page ID through hmkit's pool and hold it; waits
@@ -39,6 +40,9 @@ pub(crate) type Id = u32;
 pub(crate) const MAX_ALLOC: u32 = 1024;
 /// The largest `vmalloc` area.
 pub(crate) const MAX_VMALLOC: u32 = 16 << 20;
+/// The most bytes of live `vmalloc` areas at once: a quarter of i386's
+/// default 128 MiB vmalloc space, so tests cannot starve the kernel of it.
+pub(crate) const MAX_VMALLOC_TOTAL: u32 = 32 << 20;
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub(crate) enum Command {
@@ -78,6 +82,8 @@ pub(crate) enum ParseError {
 
 fn number(word: Option<&[u8]>, min: u32, max: u32) -> Result<u32, ParseError> {
     let w = word.ok_or(ParseError::MissingArgument)?;
+    // Ten digits hold any u32; longer words are refused outright, leading
+    // zeros or not (the arithmetic below is checked all the same).
     if w.is_empty() || w.len() > 10 {
         return Err(ParseError::BadNumber);
     }
@@ -86,7 +92,7 @@ fn number(word: Option<&[u8]>, min: u32, max: u32) -> Result<u32, ParseError> {
         if !c.is_ascii_digit() {
             return Err(ParseError::BadNumber);
         }
-        v = v * 10 + u64::from(c - b'0');
+        v = v.checked_mul(10).and_then(|v| v.checked_add(u64::from(c - b'0'))).ok_or(ParseError::BadNumber)?;
     }
     if v < u64::from(min) || v > u64::from(max) {
         return Err(ParseError::BadNumber);
@@ -97,10 +103,16 @@ fn number(word: Option<&[u8]>, min: u32, max: u32) -> Result<u32, ParseError> {
 /// The words of one line of text.
 fn words(input: &[u8]) -> Result<impl Iterator<Item = &[u8]>, ParseError> {
     let line = input.strip_suffix(b"\n").unwrap_or(input);
-    if line.is_empty() || !line.iter().all(|&c| c == b' ' || c == b'\t' || c.is_ascii_graphic()) {
+    if line.is_empty()
+        || !line
+            .iter()
+            .all(|&c| c == b' ' || c == b'\t' || c.is_ascii_graphic())
+    {
         return Err(ParseError::NotText);
     }
-    Ok(line.split(|&c| c == b' ' || c == b'\t').filter(|w| !w.is_empty()))
+    Ok(line
+        .split(|&c| c == b' ' || c == b'\t')
+        .filter(|w| !w.is_empty()))
 }
 
 /// Parses a `stress` write: `OPS PAGES`, each operation mapping one of
@@ -159,7 +171,10 @@ pub(crate) const MAX_BENCH_WSET: u32 = 8192;
 pub(crate) fn parse_bench(input: &[u8]) -> Result<(Mechanism, u32, u32), ParseError> {
     let mut words = words(input)?;
     let name = words.next().ok_or(ParseError::MissingArgument)?;
-    let mech = Mechanism::ALL.into_iter().find(|m| m.name().as_bytes() == name).ok_or(ParseError::UnknownVerb)?;
+    let mech = Mechanism::ALL
+        .into_iter()
+        .find(|m| m.name().as_bytes() == name)
+        .ok_or(ParseError::UnknownVerb)?;
     let iters = number(words.next(), 1, MAX_BENCH_ITERS)?;
     let wset = number(words.next(), 1, MAX_BENCH_WSET)?;
     if words.next().is_some() {

@@ -5,8 +5,29 @@
 //!
 //! Pure Rust with no kernel types: it is compiled into the module and into
 //! the host test crate (`tests/host`), where many threads hammer it against
-//! a model window. The kernel parts (PTE writes, TLB flushes, time) come in
-//! through the [`Window`] trait; locking and waiting are the caller's.
+//! a model window and `loom` checks every interleaving of small cases. The
+//! kernel parts (PTE writes, TLB flushes, time) come in through the
+//! [`Window`] trait; locking and waiting are the caller's. The atomics come
+//! from `super::atomic` (the kernel's `core` ones in the module, `loom`'s in
+//! the model checks).
+//!
+//! # Safety
+//!
+//! The window's PTE and memory operations are `unsafe`: their
+//! preconditions are this protocol. This file is where they are met, and
+//! the only place above `crate::sys` where `unsafe` appears:
+//!
+//! - every reference on a slot is a [`SlotRef`] token, minted only when the
+//!   state word's user count was raised for it, consumed by
+//!   [`Core::release`] (it is neither `Clone` nor `Copy`), and tagged with
+//!   the id of the core that minted it, so a token can never release or read
+//!   another pool's slot;
+//! - a token alone gives no access to memory: [`Core::read`] also takes a
+//!   shared borrow of the page and [`Core::write`] an exclusive one, and both
+//!   check that the token's slot maps that very page. So Rust's borrow rules
+//!   on the page, not the caller's care, keep writers and readers apart;
+//! - the core owns its window, and [`Locked`] carries the same id, so the
+//!   locked half of one pool cannot be used with another.
 //!
 //! # Slots
 //!
@@ -50,8 +71,8 @@
 //! many slots. A slot is never handed out again before the flush that
 //! covers it has completed on all CPUs.
 
+use super::atomic::{AtomicU32, Ordering};
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::{AtomicU32, Ordering};
 
 const USERS: u32 = 0xffff;
 const VALID: u32 = 1 << 16;
@@ -59,18 +80,89 @@ const FLUSHING: u32 = 1 << 17;
 const GEN_SHIFT: u32 = 18;
 const GEN_ONE: u32 = 1 << GEN_SHIFT;
 
-/// The kernel side of the pool: one PTE per slot, and TLB flushes.
+/// The kernel side of the pool: one PTE per slot, TLB flushes, access to
+/// memory through a slot, and running code on every CPU.
 pub(crate) trait Window {
     /// What a slot maps.
     type Page: ?Sized;
-    /// Points `slot`'s PTE at `page`. The PTE is clear and flushed.
-    fn set(&self, slot: u32, page: &Self::Page);
+    /// How many slots the window has.
+    fn slots(&self) -> u32;
+    /// The frame number of `page`.
+    fn pfn(page: &Self::Page) -> u32;
+    /// Points `slot`'s PTE at `page`.
+    ///
+    /// # Safety
+    ///
+    /// `slot < slots()`; its PTE is clear and flushed from every TLB since;
+    /// nobody accesses memory through it until this returns.
+    unsafe fn set(&self, slot: u32, page: &Self::Page);
     /// Clears `slot`'s PTE. TLBs may keep it until [`Window::flush`].
-    fn clear(&self, slot: u32);
+    ///
+    /// # Safety
+    ///
+    /// `slot < slots()`, and nobody holds it.
+    unsafe fn clear(&self, slot: u32);
     /// Removes `slots` from every CPU's TLB; returns when all are done.
     fn flush(&self, slots: &[u32]);
+    /// Copies from the page `slot` maps, at `offset`; `Err` out of range.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds a reference on `slot`; nobody writes the page
+    /// meanwhile.
+    unsafe fn read(&self, slot: u32, offset: usize, buf: &mut [u8]) -> Result<(), ()>;
+    /// Copies into the page `slot` maps, at `offset`; `Err` out of range.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds a reference on `slot` and may write the page: nobody
+    /// else reads or writes it meanwhile.
+    unsafe fn write(&self, slot: u32, offset: usize, data: &[u8]) -> Result<(), ()>;
+    /// Runs `f(cpu)` on every CPU, with interrupts off, and returns when all
+    /// have.
+    ///
+    /// # Safety
+    ///
+    /// `f` must not sleep nor take a lock that is also taken with
+    /// interrupts on (the pool's lock), so it must not map, unmap or drop
+    /// pool mappings.
+    unsafe fn on_each_cpu(&self, f: &(dyn Fn(u32) + Sync));
     /// A monotonic clock in nanoseconds, for statistics.
     fn now_ns(&self) -> u64;
+}
+
+/// Pool ids: each [`Core`] gets a new one (never 0), which its tokens and
+/// its [`Locked`] half carry.
+static NEXT_ID: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(1);
+
+fn new_id() -> u32 {
+    // Ids are only compared; a wrap after 2^32 pools would still leave the
+    // previous owner of an id long gone.
+    match NEXT_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed) {
+        0 => NEXT_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed),
+        id => id,
+    }
+}
+
+/// One reference on one slot of one pool: proof that the slot's PTE maps
+/// the page it was taken for, until [`Core::release`] consumes it.
+///
+/// # Invariants
+///
+/// Made only by [`Core::try_hit`] and [`Core::map_locked`] of the core whose
+/// id is `owner`, after raising `slot`'s user count by one; that count is
+/// lowered only by [`Core::release`] of this token. Not `Clone`.
+#[derive(Debug)]
+pub(crate) struct SlotRef {
+    slot: u32,
+    owner: u32,
+}
+
+impl SlotRef {
+    /// The slot this reference holds.
+    pub(crate) fn slot(&self) -> u32 {
+        self.slot
+    }
 }
 
 /// A 64-bit counter from two 32-bit atomics (i386 Rust has no 64-bit
@@ -149,10 +241,14 @@ pub(crate) enum MapError {
     Full,
     /// The page already has the most users a slot can count.
     TooManyUsers,
+    /// The locked half or a token belongs to another pool.
+    WrongPool,
 }
 
 /// The part of the pool that only the lock holder touches.
 pub(crate) struct Locked<B> {
+    /// The id of the core this belongs to.
+    owner: u32,
     /// Free slots, a stack: `free[..free_len]`.
     free: B,
     free_len: usize,
@@ -161,15 +257,13 @@ pub(crate) struct Locked<B> {
 }
 
 impl<B: DerefMut<Target = [u32]>> Locked<B> {
-    /// `free` and `scratch` must each hold as many entries as there are
-    /// slots. Every slot starts free.
-    pub(crate) fn new(mut free: B, scratch: B) -> Self {
+    fn new(owner: u32, mut free: B, scratch: B) -> Self {
         let n = free.len();
         for (i, f) in free.iter_mut().enumerate() {
             // Hand out low slots first.
             *f = (n - 1 - i) as u32;
         }
-        Locked { free, free_len: n, scratch }
+        Locked { owner, free, free_len: n, scratch }
     }
 
     /// How many slots are on the free stack.
@@ -187,8 +281,10 @@ pub(crate) enum SlotView {
     Flushing { pfn: u32 },
 }
 
-/// The shared, lock-free part of the pool.
-pub(crate) struct Core<A> {
+/// The shared, lock-free part of the pool, and its window.
+pub(crate) struct Core<A, W> {
+    id: u32,
+    window: W,
     state: A,
     pfn: A,
     /// Lookup chains: `next[slot]` and `buckets[hash]` hold slot + 1, 0 ends.
@@ -200,13 +296,36 @@ pub(crate) struct Core<A> {
     pub(crate) stats: Stats,
 }
 
-impl<A: Deref<Target = [AtomicU32]>> Core<A> {
-    /// `state`, `pfn` and `next` hold one zeroed entry per slot; `buckets` a
-    /// zeroed power of two of them, at least 2.
-    pub(crate) fn new(state: A, pfn: A, next: A, buckets: A) -> Self {
-        debug_assert!(buckets.len().is_power_of_two() && buckets.len() >= 2);
-        let bucket_shift = 32 - buckets.len().trailing_zeros();
-        Core {
+/// The storage a core is made from: `state`, `pfn` and `next` hold one
+/// zeroed entry per slot of the window, `buckets` a zeroed power of two of
+/// them (at least 2); `free` and `scratch` one entry per slot.
+pub(crate) struct Parts<A, B> {
+    pub(crate) state: A,
+    pub(crate) pfn: A,
+    pub(crate) next: A,
+    pub(crate) buckets: A,
+    pub(crate) free: B,
+    pub(crate) scratch: B,
+}
+
+impl<A: Deref<Target = [AtomicU32]>, W: Window> Core<A, W> {
+    /// A core over `window` with every slot free, and its locked half (for
+    /// the caller's lock). `Err` if the parts do not fit the window.
+    pub(crate) fn new<B: DerefMut<Target = [u32]>>(window: W, p: Parts<A, B>) -> Result<(Self, Locked<B>), ()> {
+        let n = window.slots() as usize;
+        if [p.state.len(), p.pfn.len(), p.next.len(), p.free.len(), p.scratch.len()].iter().any(|&l| l != n)
+            || !p.buckets.len().is_power_of_two()
+            || p.buckets.len() < 2
+            || n >= USERS as usize
+        {
+            return Err(());
+        }
+        let bucket_shift = 32 - p.buckets.len().trailing_zeros();
+        let id = new_id();
+        let (state, pfn, next, buckets) = (p.state, p.pfn, p.next, p.buckets);
+        let core = Core {
+            id,
+            window,
             state,
             pfn,
             next,
@@ -215,7 +334,22 @@ impl<A: Deref<Target = [AtomicU32]>> Core<A> {
             in_use: AtomicU32::new(0),
             idle: AtomicU32::new(0),
             stats: Stats::default(),
-        }
+        };
+        Ok((core, Locked::new(id, p.free, p.scratch)))
+    }
+
+    /// The window (for its safe methods: addresses, PTE reads, flushes).
+    pub(crate) fn window(&self) -> &W {
+        &self.window
+    }
+
+    fn mint(&self, slot: u32) -> SlotRef {
+        // INVARIANT: the callers have just raised `slot`'s user count.
+        SlotRef { slot, owner: self.id }
+    }
+
+    fn owns(&self, r: &SlotRef) -> bool {
+        r.owner == self.id
     }
 
     /// How many slots the pool has.
@@ -253,8 +387,8 @@ impl<A: Deref<Target = [AtomicU32]>> Core<A> {
     }
 
     /// Lock-free: if page `pfn` is in a slot (mapped or idle), takes a
-    /// reference on it and returns the slot.
-    pub(crate) fn try_hit(&self, pfn: u32) -> Result<Option<u32>, MapError> {
+    /// reference on it.
+    pub(crate) fn try_hit(&self, pfn: u32) -> Result<Option<SlotRef>, MapError> {
         let mut link = self.buckets[self.bucket(pfn)].load(Ordering::Acquire);
         // Chains change under us; bound the walk in case one is mid-change.
         let mut steps = 0;
@@ -281,7 +415,7 @@ impl<A: Deref<Target = [AtomicU32]>> Core<A> {
                         continue;
                     }
                     self.stats.hits.inc();
-                    return Ok(Some(slot as u32));
+                    return Ok(Some(self.mint(slot as u32)));
                 }
             }
             link = self.next[slot].load(Ordering::Acquire);
@@ -290,14 +424,80 @@ impl<A: Deref<Target = [AtomicU32]>> Core<A> {
         Ok(None)
     }
 
-    /// Lock-free: drops one reference on `slot`. Returns true when that was
-    /// the last one (the slot is now idle, and a flush can reclaim it).
-    ///
-    /// The caller must hold a reference on `slot` from `try_hit` or
-    /// `map_locked`; each reference is released once.
-    pub(crate) fn release(&self, slot: u32) -> bool {
+    /// Lock-free: drops the reference `r`. Returns true when that was the
+    /// last one on its slot (the slot is now idle, and a flush can reclaim
+    /// it). A token of another pool is refused (`WrongPool`) and its slot
+    /// stays held: it belongs to a pool that is still alive somewhere.
+    pub(crate) fn release(&self, r: SlotRef) -> Result<bool, MapError> {
+        if !self.owns(&r) {
+            return Err(MapError::WrongPool);
+        }
         self.stats.unmaps.inc();
-        self.drop_ref(slot)
+        Ok(self.drop_ref(r.slot))
+    }
+
+    /// Whether `r` is this core's and its slot maps `page`: the check that
+    /// lets a token plus a borrow of the page reach the page's memory.
+    fn maps(&self, r: &SlotRef, page: &W::Page) -> bool {
+        // The token pins its slot, so `pfn[slot]` cannot change meanwhile.
+        self.owns(r) && self.pfn[r.slot as usize].load(Ordering::Acquire) == W::pfn(page)
+    }
+
+    /// Copies from `page`, which `r` maps, at `offset`, through the slot.
+    /// `Err` past the page, for another pool's token, or if `r` maps
+    /// another page.
+    pub(crate) fn read(&self, r: &SlotRef, page: &W::Page, offset: usize, buf: &mut [u8]) -> Result<(), ()> {
+        if !self.maps(r, page) {
+            return Err(());
+        }
+        // SAFETY: `r` is a live reference on its slot of this core's window
+        // (token invariant), and that slot maps `page` (checked). The shared
+        // borrow of `page` excludes every writer: writing needs `&mut`.
+        unsafe { self.window.read(r.slot, offset, buf) }
+    }
+
+    /// Copies `data` into `page`, which `r` maps, at `offset`, through the
+    /// slot. `Err` as for [`Core::read`].
+    pub(crate) fn write(&self, r: &SlotRef, page: &mut W::Page, offset: usize, data: &[u8]) -> Result<(), ()> {
+        if !self.maps(r, page) {
+            return Err(());
+        }
+        // SAFETY: as in `read`; the exclusive borrow of `page` excludes
+        // every other reader and writer.
+        unsafe { self.window.write(r.slot, offset, data) }
+    }
+
+    /// Reads one 32-bit word of each page through its slot (`(token, page,
+    /// offset, expected)`) on every CPU, with interrupts off, comparing
+    /// with the expected value. Returns how many CPUs ran and how many
+    /// reads differed or were refused.
+    pub(crate) fn check_on_each_cpu(&self, items: &[(&SlotRef, &W::Page, usize, u32)]) -> (u32, u32)
+    where
+        Self: Sync,
+        W::Page: Sync,
+    {
+        let ran = AtomicU32::new(0);
+        let bad = AtomicU32::new(0);
+        if items.iter().any(|(r, page, _, _)| !self.maps(r, page)) {
+            return (0, items.len() as u32);
+        }
+        let f = |_cpu: u32| {
+            ran.fetch_add(1, Ordering::Relaxed);
+            for (r, _, offset, want) in items {
+                let mut w = [0u8; 4];
+                // SAFETY: each token is live and maps its page (checked
+                // above); the shared borrows in `items` keep tokens and
+                // pages alive and writers out for the whole call.
+                let ok = unsafe { self.window.read(r.slot, *offset, &mut w) };
+                if ok.is_err() || u32::from_ne_bytes(w) != *want {
+                    bad.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        };
+        // SAFETY: `f` only reads through held slots and updates atomics: it
+        // neither sleeps nor takes a lock.
+        unsafe { self.window.on_each_cpu(&f) };
+        (ran.load(Ordering::Relaxed), bad.load(Ordering::Relaxed))
     }
 
     fn drop_ref(&self, slot: u32) -> bool {
@@ -314,22 +514,29 @@ impl<A: Deref<Target = [AtomicU32]>> Core<A> {
 
     /// With the lock held: maps `page` (frame `pfn`), taking a free slot if
     /// it is not in one already, flushing idle slots first if none is free.
-    pub(crate) fn map_locked<W, B>(&self, l: &mut Locked<B>, pfn: u32, page: &W::Page, w: &W) -> Result<u32, MapError>
+    pub(crate) fn map_locked<B>(&self, l: &mut Locked<B>, page: &W::Page) -> Result<SlotRef, MapError>
     where
-        W: Window,
         B: DerefMut<Target = [u32]>,
     {
-        if let Some(slot) = self.try_hit(pfn)? {
-            return Ok(slot);
+        let pfn = W::pfn(page);
+        if l.owner != self.id {
+            return Err(MapError::WrongPool);
         }
-        if l.free_len == 0 && self.flush_locked(l, w) == 0 {
+        if let Some(r) = self.try_hit(pfn)? {
+            return Ok(r);
+        }
+        if l.free_len == 0 && self.flush_locked(l) == 0 {
             return Err(MapError::Full);
         }
         l.free_len -= 1;
         let slot = l.free[l.free_len];
         let i = slot as usize;
         self.pfn[i].store(pfn, Ordering::Relaxed);
-        w.set(slot, page);
+        // SAFETY: `slot` came off the free stack, which holds only slots
+        // below `slots()` whose PTE was cleared and then flushed on every
+        // CPU (`flush_locked` pushes them after `Window::flush` returns), and
+        // which nobody can reach: its state is not VALID, so hits skip it.
+        unsafe { self.window.set(slot, page) };
         let gen = (self.state[i].load(Ordering::Relaxed) & !(GEN_ONE - 1)).wrapping_add(GEN_ONE);
         // Publish: the PTE and pfn are written before the state says VALID.
         self.state[i].store(gen | VALID | 1, Ordering::Release);
@@ -338,7 +545,7 @@ impl<A: Deref<Target = [AtomicU32]>> Core<A> {
         self.buckets[b].store(slot + 1, Ordering::Release);
         self.became_used();
         self.stats.misses.inc();
-        Ok(slot)
+        Ok(self.mint(slot))
     }
 
     /// Takes `slot` off its lookup chain (lock held).
@@ -362,11 +569,14 @@ impl<A: Deref<Target = [AtomicU32]>> Core<A> {
 
     /// With the lock held: flushes every idle slot in one batch and puts
     /// them back on the free stack. Returns how many it flushed.
-    pub(crate) fn flush_locked<W, B>(&self, l: &mut Locked<B>, w: &W) -> usize
+    pub(crate) fn flush_locked<B>(&self, l: &mut Locked<B>) -> usize
     where
-        W: Window,
         B: DerefMut<Target = [u32]>,
     {
+        if l.owner != self.id {
+            return 0;
+        }
+        let w = &self.window;
         let start = w.now_ns();
         let mut n = 0;
         for slot in 0..self.state.len() {
@@ -379,7 +589,10 @@ impl<A: Deref<Target = [AtomicU32]>> Core<A> {
                 continue;
             }
             self.unlink(slot as u32);
-            w.clear(slot as u32);
+            // SAFETY: the CAS above moved the slot from idle (VALID, no
+            // users) to FLUSHING, which hits refuse, so nobody holds it or
+            // can take it until it is freed below.
+            unsafe { w.clear(slot as u32) };
             l.scratch[n] = slot as u32;
             n += 1;
         }

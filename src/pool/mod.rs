@@ -20,7 +20,12 @@
 //!   `ETIMEDOUT`, never a silent deadlock.
 //!
 //! Unlike `kmap_local`, a [`PoolMap`] may be dropped in any order, sent to
-//! another thread and kept across sleeps.
+//! another thread and kept across sleeps. Reading through a mapping needs
+//! the page shared-borrowed ([`Pool::map`], [`PoolMap`]); writing needs it
+//! borrowed mutably ([`Pool::map_mut`], [`PoolMapMut`]), so no `&[u8]` view
+//! of the page (kmap_local, kmap) can be alive while the pool writes it. A
+//! [`Held`] keeps a mapping without any access to the page, owns a
+//! reference on its pool, and releases the slot when dropped.
 //!
 //! # Locking
 //!
@@ -29,19 +34,41 @@
 //! which run with it held (interrupts stay on). `freed` is the wait queue
 //! of maps waiting for a slot; unmaps wake it, taking `locked` to do so
 //! only when someone waits.
+//!
+//! Lock order, outermost first (as binder documents its own):
+//!
+//! 1. the control interpreter's objects mutex (`crate::control`), held
+//!    while it maps or unmaps through the pool, never while it waits;
+//! 2. `locked`, the pool's spinlock;
+//! 3. the TLB-flush IPI (`on_each_cpu`), sent with `locked` held and
+//!    waited for; its callback takes no lock.
+//!
+//! Nothing here runs in interrupt context, and nothing can make it: unmap
+//! takes `locked` without disabling interrupts, so an unmap from an IRQ
+//! that interrupted a holder of `locked` would deadlock. It cannot happen
+//! from safe code: the only code hmkit runs in IRQ context is what
+//! `sys::on_each_cpu` runs, which is `unsafe` and whose contract forbids
+//! mapping, unmapping and dropping pool mappings (the pool core's own use
+//! only reads). Lockdep checks this order in every test run (the test
+//! kernels have `CONFIG_PROVE_LOCKING`).
 
 pub(crate) mod core;
-pub(crate) mod stress;
+mod window;
 
-use self::core::{Core, Locked, MapError, SlotView};
+/// The atomics the pool core uses (the host model checks swap in `loom`'s).
+pub(crate) mod atomic {
+    pub(crate) use ::core::sync::atomic::{AtomicU32, Ordering};
+}
+
+use self::core::{Core, Locked, MapError, Parts, SlotRef, SlotView};
 use crate::sys;
 use crate::sys::highmem::OwnedPage;
 use crate::sys::window::VmWindow;
 use ::core::fmt;
-use ::core::marker::PhantomData;
 use ::core::sync::atomic::{fence, AtomicU32, Ordering};
 use kernel::prelude::*;
-use kernel::sync::{Arc, CondVar, SpinLock};
+use kernel::sync::{Arc, CondVar, CondVarTimeoutResult, SpinLock};
+use kernel::time::{msecs_to_jiffies, Jiffies, Ktime};
 
 /// How a map waits when no slot is free.
 #[derive(Clone, Copy)]
@@ -60,8 +87,7 @@ type Slots = KVec<AtomicU32>;
 
 #[pin_data]
 pub(crate) struct Pool {
-    core: Core<Slots>,
-    window: VmWindow,
+    core: Core<Slots, VmWindow>,
     waiters: AtomicU32,
     #[pin]
     locked: SpinLock<Locked<KVec<u32>>>,
@@ -84,13 +110,18 @@ impl Pool {
             return Err(EINVAL);
         }
         let n = slots as usize;
-        let core = Core::new(zeroed(n)?, zeroed(n)?, zeroed(n)?, zeroed((2 * n).next_power_of_two())?);
-        let locked = Locked::new(KVec::from_elem(0u32, n, GFP_KERNEL)?, KVec::from_elem(0u32, n, GFP_KERNEL)?);
-        let window = VmWindow::new(slots)?;
+        let parts = Parts {
+            state: zeroed(n)?,
+            pfn: zeroed(n)?,
+            next: zeroed(n)?,
+            buckets: zeroed((2 * n).next_power_of_two())?,
+            free: KVec::from_elem(0u32, n, GFP_KERNEL)?,
+            scratch: KVec::from_elem(0u32, n, GFP_KERNEL)?,
+        };
+        let (core, locked) = Core::new(VmWindow::new(slots)?, parts).map_err(|()| EINVAL)?;
         Arc::pin_init(
             pin_init!(Self {
                 core,
-                window,
                 waiters: AtomicU32::new(0),
                 locked <- kernel::new_spinlock!(locked, "hmkit_pool"),
                 freed <- kernel::new_condvar!("hmkit_pool_freed"),
@@ -99,67 +130,40 @@ impl Pool {
         )
     }
 
-    /// Maps `page` into a slot. A page already in a slot gets the same
-    /// slot, with one more user.
+    /// Maps `page` for reading. A page already in a slot gets the same slot,
+    /// with one more user.
     pub(crate) fn map<'a>(&'a self, page: &'a OwnedPage, wait: Wait) -> Result<PoolMap<'a>> {
-        let pfn = page.pfn() as u32;
-        let mapped = |slot| PoolMap { pool: self, slot, _page: PhantomData };
-        if let Some(slot) = self.core.try_hit(pfn).map_err(map_error)? {
-            return Ok(mapped(slot));
+        let r = self.get(page, wait)?;
+        Ok(PoolMap { pool: self, page, r: Some(r) })
+    }
+
+    /// Maps `page` for reading and writing; the exclusive borrow keeps every
+    /// other view of the page away while the mapping lives.
+    pub(crate) fn map_mut<'a>(&'a self, page: &'a mut OwnedPage, wait: Wait) -> Result<PoolMapMut<'a>> {
+        let r = self.get(page, wait)?;
+        Ok(PoolMapMut { pool: self, page, r: Some(r) })
+    }
+
+    /// Takes a reference on a slot mapping `page`, waiting as `wait` says.
+    fn get(&self, page: &OwnedPage, wait: Wait) -> Result<SlotRef> {
+        if let Some(r) = self.core.try_hit(page.pfn() as u32).map_err(map_error)? {
+            return Ok(r);
         }
-        let stats = &self.core.stats;
-        let mut remaining = match wait {
+        let mut left = match wait {
             Wait::No => 0,
-            Wait::Ms(ms) => kernel::time::msecs_to_jiffies(ms),
+            Wait::Ms(ms) => msecs_to_jiffies(ms),
         };
-        let mut guard = self.locked.lock();
-        let mut waiting = false;
         loop {
-            match self.core.map_locked(&mut *guard, pfn, page, &self.window) {
-                Ok(slot) => {
-                    if waiting {
-                        self.waiters.fetch_sub(1, Ordering::SeqCst);
-                    }
-                    return Ok(mapped(slot));
-                }
+            match self.core.map_locked(&mut *self.locked.lock(), page) {
+                Ok(r) => return Ok(r),
                 Err(MapError::Full) => {}
-                Err(e) => {
-                    if waiting {
-                        self.waiters.fetch_sub(1, Ordering::SeqCst);
-                    }
-                    return Err(map_error(e));
-                }
+                Err(e) => return Err(map_error(e)),
             }
             if let Wait::No = wait {
-                stats.try_failures.inc();
+                self.core.stats.try_failures.inc();
                 return Err(EAGAIN);
             }
-            if !waiting {
-                // Announce ourselves, then look once more: an unmap that
-                // missed the announcement happened before this second look.
-                self.waiters.fetch_add(1, Ordering::SeqCst);
-                fence(Ordering::SeqCst);
-                waiting = true;
-                continue;
-            }
-            if remaining == 0 {
-                self.waiters.fetch_sub(1, Ordering::SeqCst);
-                stats.timeouts.inc();
-                return Err(sys::etimedout());
-            }
-            stats.waits.inc();
-            let start = kernel::time::Ktime::ktime_get();
-            let woke = self.freed.wait_interruptible_timeout(&mut guard, remaining);
-            stats.wait_ns.add((kernel::time::Ktime::ktime_get() - start).to_ns() as u64);
-            remaining = match woke {
-                kernel::sync::CondVarTimeoutResult::Timeout => 0,
-                kernel::sync::CondVarTimeoutResult::Woken { jiffies } => jiffies,
-                kernel::sync::CondVarTimeoutResult::Signal { .. } => {
-                    self.waiters.fetch_sub(1, Ordering::SeqCst);
-                    stats.interrupted.inc();
-                    return Err(EINTR);
-                }
-            };
+            left = self.wait_for_slot(left)?;
         }
     }
 
@@ -167,9 +171,11 @@ impl Pool {
     /// (interruptibly), without mapping anything: for callers that must not
     /// sleep in [`Pool::map`] while holding a lock of their own. Returns the
     /// time left; `ETIMEDOUT` when none, `EINTR` on a signal.
-    pub(crate) fn wait_for_slot(&self, jiffies: kernel::time::Jiffies) -> Result<kernel::time::Jiffies> {
+    pub(crate) fn wait_for_slot(&self, jiffies: Jiffies) -> Result<Jiffies> {
         let stats = &self.core.stats;
         let mut guard = self.locked.lock();
+        // Announce ourselves, then look: an unmap that missed the
+        // announcement happened before this look.
         self.waiters.fetch_add(1, Ordering::SeqCst);
         fence(Ordering::SeqCst);
         let result = if guard.free_slots() > 0 || self.core.idle() > 0 {
@@ -179,16 +185,16 @@ impl Pool {
             Err(sys::etimedout())
         } else {
             stats.waits.inc();
-            let start = kernel::time::Ktime::ktime_get();
+            let start = Ktime::ktime_get();
             let woke = self.freed.wait_interruptible_timeout(&mut guard, jiffies);
-            stats.wait_ns.add((kernel::time::Ktime::ktime_get() - start).to_ns() as u64);
+            stats.wait_ns.add((Ktime::ktime_get() - start).to_ns() as u64);
             match woke {
-                kernel::sync::CondVarTimeoutResult::Timeout => {
+                CondVarTimeoutResult::Timeout => {
                     stats.timeouts.inc();
                     Err(sys::etimedout())
                 }
-                kernel::sync::CondVarTimeoutResult::Woken { jiffies } => Ok(jiffies),
-                kernel::sync::CondVarTimeoutResult::Signal { .. } => {
+                CondVarTimeoutResult::Woken { jiffies } => Ok(jiffies),
+                CondVarTimeoutResult::Signal { .. } => {
                     stats.interrupted.inc();
                     Err(EINTR)
                 }
@@ -198,9 +204,15 @@ impl Pool {
         result
     }
 
-    fn unmap(&self, slot: u32) {
-        if !self.core.release(slot) {
-            return;
+    fn unmap(&self, r: SlotRef) {
+        match self.core.release(r) {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(_) => {
+                // Not reachable: tokens never leave the pool that made them.
+                pr_err!("a pool mapping was released to the wrong pool; its slot stays held\n");
+                return;
+            }
         }
         // Pairs with the fence after a waiter announces itself.
         fence(Ordering::SeqCst);
@@ -213,26 +225,31 @@ impl Pool {
 
     /// Flushes every idle slot now; returns how many.
     pub(crate) fn flush(&self) -> usize {
-        let n = self.core.flush_locked(&mut *self.locked.lock(), &self.window);
+        let n = self.core.flush_locked(&mut *self.locked.lock());
         if n > 0 && self.waiters.load(Ordering::SeqCst) > 0 {
             self.freed.notify_all();
         }
         n
     }
 
-    /// Drops a mapping kept with [`PoolMap::hold`]. A token of another pool
-    /// is refused (and leaked: its slot stays held), never applied here.
-    pub(crate) fn release(&self, held: Held) {
-        if held.pool != self as *const Pool as usize {
-            pr_err!("a pool mapping was released to the wrong pool; leaking it\n");
-            return;
+    /// Reads the word at each mapping's offset on every CPU, with interrupts
+    /// off, and compares it with the expected value: `(mapping, offset,
+    /// expected)`. Returns how many CPUs ran and how many reads differed.
+    pub(crate) fn check_on_each_cpu(&self, items: &[(&PoolMap<'_>, usize, u32)]) -> Result<(u32, u32)> {
+        let mut v = KVec::with_capacity(items.len(), GFP_KERNEL)?;
+        for (m, offset, want) in items {
+            if !::core::ptr::eq(m.pool, self) {
+                return Err(EINVAL);
+            }
+            let r = m.r.as_ref().ok_or(EINVAL)?;
+            v.push((r, m.page, *offset, *want), GFP_KERNEL)?;
         }
-        self.unmap(held.slot);
+        Ok(self.core.check_on_each_cpu(&v))
     }
 
     /// The pfn `slot`'s PTE maps now (`None`: clear), read from the page table.
     pub(crate) fn pte_pfn(&self, slot: u32) -> Option<usize> {
-        self.window.pte_pfn(slot)
+        self.core.window().pte_pfn(slot)
     }
 
     /// How many users `slot` has (0 when idle or free).
@@ -248,7 +265,8 @@ impl Pool {
     }
 
     pub(crate) fn window(&self) -> (usize, usize) {
-        (self.window.base(), self.window.end())
+        let w = self.core.window();
+        (w.base(), w.end())
     }
 
     /// `pool`: the window, slot counts, then one row per slot that maps a
@@ -258,7 +276,7 @@ impl Pool {
         let (base, end) = self.window();
         let n = self.core.slots();
         let free = self.locked.lock().free_slots();
-        let ptes_set = (0..n).filter(|&s| self.window.pte_pfn(s).is_some()).count();
+        let ptes_set = (0..n).filter(|&s| self.pte_pfn(s).is_some()).count();
         writeln!(out, "window: {base:#010x}-{end:#010x}")?;
         writeln!(out, "slots: {n}")?;
         writeln!(out, "in_use: {}", self.core.in_use())?;
@@ -303,60 +321,111 @@ fn map_error(e: MapError) -> Error {
     match e {
         MapError::Full => EAGAIN,
         MapError::TooManyUsers => EBUSY,
+        MapError::WrongPool => EINVAL,
     }
 }
 
-/// A page mapped into a pool slot; unmapped (lazily) on drop.
+/// A page mapped into a pool slot for reading; unmapped (lazily) on drop.
 ///
 /// # Invariants
 ///
-/// Holds one reference on `slot`, whose PTE maps the page it borrows.
+/// `r` is `Some` until drop: a reference on a slot of `pool` that maps `page`.
 pub(crate) struct PoolMap<'a> {
     pool: &'a Pool,
-    slot: u32,
-    _page: PhantomData<&'a OwnedPage>,
+    page: &'a OwnedPage,
+    r: Option<SlotRef>,
+}
+
+/// A page mapped into a pool slot for reading and writing; unmapped
+/// (lazily) on drop.
+///
+/// # Invariants
+///
+/// As [`PoolMap`]; `page` is borrowed exclusively.
+pub(crate) struct PoolMapMut<'a> {
+    pool: &'a Pool,
+    page: &'a mut OwnedPage,
+    r: Option<SlotRef>,
+}
+
+/// Copies through `r` from `page`: `EINVAL` past the page.
+fn read_through(pool: &Pool, r: &Option<SlotRef>, page: &OwnedPage, offset: usize, buf: &mut [u8]) -> Result {
+    let r = r.as_ref().ok_or(EINVAL)?;
+    pool.core.read(r, page, offset, buf).map_err(|()| EINVAL)
 }
 
 impl PoolMap<'_> {
     pub(crate) fn slot(&self) -> u32 {
-        self.slot
+        self.r.as_ref().map_or(u32::MAX, SlotRef::slot)
+    }
+
+    /// Copies from the page at `offset` into `buf` (`EINVAL` past the page).
+    pub(crate) fn read(&self, offset: usize, buf: &mut [u8]) -> Result {
+        read_through(self.pool, &self.r, self.page, offset, buf)
+    }
+}
+
+impl PoolMapMut<'_> {
+    pub(crate) fn slot(&self) -> u32 {
+        self.r.as_ref().map_or(u32::MAX, SlotRef::slot)
+    }
+
+    /// Copies from the page at `offset` into `buf` (`EINVAL` past the page).
+    pub(crate) fn read(&self, offset: usize, buf: &mut [u8]) -> Result {
+        read_through(self.pool, &self.r, &*self.page, offset, buf)
     }
 
     /// Copies `data` into the page at `offset` (`EINVAL` past the page).
-    pub(crate) fn write(&self, offset: usize, data: &[u8]) -> Result {
-        self.pool.window.write(self.slot, offset, data)
-    }
-
-    /// Copies from the page at `offset` into `buf`.
-    pub(crate) fn read(&self, offset: usize, buf: &mut [u8]) -> Result {
-        self.pool.window.read(self.slot, offset, buf)
-    }
-
-    /// Keeps the mapping beyond this guard: the returned token releases it
-    /// through [`Pool::release`]. Whoever keeps it must keep the page alive
-    /// until then; dropping the token without releasing leaks the slot.
-    pub(crate) fn hold(self) -> Held {
-        let held = Held { slot: self.slot, pool: self.pool as *const Pool as usize };
-        ::core::mem::forget(self);
-        held
+    pub(crate) fn write(&mut self, offset: usize, data: &[u8]) -> Result {
+        let r = self.r.as_ref().ok_or(EINVAL)?;
+        self.pool.core.write(r, &mut *self.page, offset, data).map_err(|()| EINVAL)
     }
 }
 
 impl Drop for PoolMap<'_> {
     fn drop(&mut self) {
-        self.pool.unmap(self.slot);
+        if let Some(r) = self.r.take() {
+            self.pool.unmap(r);
+        }
     }
 }
 
-/// A pool mapping kept without a guard (see [`PoolMap::hold`]).
+impl Drop for PoolMapMut<'_> {
+    fn drop(&mut self) {
+        if let Some(r) = self.r.take() {
+            self.pool.unmap(r);
+        }
+    }
+}
+
+/// A pool mapping kept with no access to the page: it owns a reference on
+/// its pool and gives its slot back when dropped, wherever that happens
+/// (an early return, a freed list, module unload).
+///
+/// # Invariants
+///
+/// `r` is `Some` until drop: a reference on a slot of `pool`.
 pub(crate) struct Held {
-    slot: u32,
-    /// The pool it belongs to (its address), checked on release.
-    pool: usize,
+    pool: Arc<Pool>,
+    r: Option<SlotRef>,
 }
 
 impl Held {
+    /// Maps `page` through `pool` and keeps the mapping.
+    pub(crate) fn new(pool: &Arc<Pool>, page: &OwnedPage, wait: Wait) -> Result<Held> {
+        let r = pool.get(page, wait)?;
+        Ok(Held { pool: pool.clone(), r: Some(r) })
+    }
+
     pub(crate) fn slot(&self) -> u32 {
-        self.slot
+        self.r.as_ref().map_or(u32::MAX, SlotRef::slot)
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(r) = self.r.take() {
+            self.pool.unmap(r);
+        }
     }
 }

@@ -30,7 +30,6 @@ pub(crate) trait Show: Send + Sync {
 }
 
 /// A file that takes commands.
-
 pub(crate) trait Control: Send + Sync {
     /// Takes one command: the bytes of one `write()`, 1 to 4096 of them.
     /// Returns an error, and changes nothing, on input it does not accept.
@@ -43,6 +42,9 @@ struct FileOps {
     show: Option<unsafe extern "C" fn(entry: *const c_void, m: *mut c_void) -> c_int>,
     write: Option<unsafe extern "C" fn(entry: *const c_void, buf: *const c_char, len: usize) -> c_int>,
 }
+
+// shim.c asserts the same size; tools/check-abi.py compares the fields.
+const _: () = assert!(core::mem::size_of::<FileOps>() == 2 * 4);
 
 /// The private data of a debugfs file: the C-visible header, then the data.
 ///

@@ -10,18 +10,22 @@
 //!   unmapped in reverse order (the LIFO rule), and the view cannot leave
 //!   the thread that mapped it. The task may be preempted inside; the kernel
 //!   saves and restores the mapping.
-//! - [`OwnedPage::map_atomic`] / [`OwnedPage::map_atomic_mut`]:
-//!   `kmap_atomic`: as above, with preemption and page faults off for the
-//!   whole closure. The closure must not sleep (no `GFP_KERNEL` allocation,
-//!   no mutex); with `CONFIG_DEBUG_ATOMIC_SLEEP` the kernel reports a
-//!   violation.
+//! - [`OwnedPage::atomic_read`] / [`OwnedPage::atomic_write`]:
+//!   `kmap_atomic`, which turns preemption and page faults off until the
+//!   unmap. No caller code runs in that section (a closure could sleep): the
+//!   wrappers copy in or out and unmap.
 //! - [`OwnedPage::kmap`]: the kernel's persistent pkmap (`kmap`/`kunmap`).
 //!   A guard that may be kept across sleeps and sent to other threads; it
 //!   may sleep to map, until a pkmap slot is free.
 //!
-//! Mutable views need `&mut OwnedPage`, shared views `&OwnedPage`, so Rust's
-//! borrow rules keep a page from being written through one view while read
-//! through another.
+//! Every way to write a page's contents needs `&mut OwnedPage` (here, and in
+//! the pool's `PoolMapMut`); shared views need `&OwnedPage`. So Rust's borrow
+//! rules keep a page from being written through one mapping while a `&[u8]`
+//! of it lives through another:
+//!
+//! `src/compile_fail.rs` holds the attempts that must not compile (a write
+//! while a view lives, among others); `tools/compile-fail.sh` builds each one
+//! against the real kernel crate and checks that rustc refuses it.
 
 use super::{
     hmkit_vm_map_ram_one, hmkit_vm_unmap_ram, hmkit_vmap_one, hmkit_vunmap, hmkit_kmap, hmkit_kmap_atomic, hmkit_kmap_local, hmkit_kunmap, hmkit_kunmap_atomic, hmkit_kunmap_local,
@@ -147,27 +151,38 @@ impl OwnedPage {
         }
     }
 
-    /// Runs `f` with a read-only `kmap_atomic` view: preemption and page
-    /// faults are off until `f` returns, so `f` must not sleep.
-    pub(crate) fn map_atomic<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
-        // SAFETY: as in `map_local`.
+    /// Copies `buf.len()` bytes at `offset` out of the page through a
+    /// `kmap_atomic` mapping (`EINVAL` past the end of the page).
+    ///
+    /// `kmap_atomic` turns preemption and page faults off until the unmap,
+    /// so no caller code runs inside the mapping: the copy is all it does,
+    /// and nothing in it can sleep.
+    pub(crate) fn atomic_read(&self, offset: usize, buf: &mut [u8]) -> Result {
+        check_range(offset, buf.len())?;
+        // SAFETY: the page is valid while `self` is borrowed; `offset + len`
+        // is within the page (checked); the mapping is undone right after
+        // the copy, which neither sleeps nor maps anything else. Writers
+        // need `&mut OwnedPage`, which the shared borrow excludes.
         unsafe {
             let addr = hmkit_kmap_atomic(self.raw());
-            let r = f(core::slice::from_raw_parts(addr.cast::<u8>(), PAGE_SIZE));
+            core::ptr::copy_nonoverlapping(addr.cast::<u8>().add(offset), buf.as_mut_ptr(), buf.len());
             hmkit_kunmap_atomic(addr);
-            r
         }
+        Ok(())
     }
 
-    /// Runs `f` with a writable `kmap_atomic` view; `f` must not sleep.
-    pub(crate) fn map_atomic_mut<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> R {
-        // SAFETY: as in `map_local_mut`.
+    /// Copies `data` into the page at `offset` through a `kmap_atomic`
+    /// mapping (`EINVAL` past the end of the page). As [`Self::atomic_read`],
+    /// only the copy runs inside the atomic section.
+    pub(crate) fn atomic_write(&mut self, offset: usize, data: &[u8]) -> Result {
+        check_range(offset, data.len())?;
+        // SAFETY: as in `atomic_read`; `&mut self` makes the access exclusive.
         unsafe {
             let addr = hmkit_kmap_atomic(self.raw());
-            let r = f(core::slice::from_raw_parts_mut(addr.cast::<u8>(), PAGE_SIZE));
+            core::ptr::copy_nonoverlapping(data.as_ptr(), addr.cast::<u8>().add(offset), data.len());
             hmkit_kunmap_atomic(addr);
-            r
         }
+        Ok(())
     }
 
     /// Maps the page with the kernel's persistent `kmap()`. May sleep until a
@@ -281,10 +296,21 @@ impl Drop for Kmap<'_> {
     }
 }
 
-// SAFETY: a pkmap mapping is global: any thread may use or undo it.
+// SAFETY: a pkmap mapping is global (not per CPU or per task, unlike
+// kmap_local): any thread may read through it or undo it with kunmap().
 unsafe impl Send for Kmap<'_> {}
-// SAFETY: `&Kmap` only reads the page.
+// SAFETY: `&Kmap` only hands out `&[u8]` of a page that is shared-borrowed
+// for the guard's life, so nobody can write it meanwhile (writes need
+// `&mut OwnedPage`).
 unsafe impl Sync for Kmap<'_> {}
+
+/// `EINVAL` unless `offset..offset + len` lies within one page.
+fn check_range(offset: usize, len: usize) -> Result {
+    match offset.checked_add(len) {
+        Some(end) if end <= PAGE_SIZE => Ok(()),
+        _ => Err(EINVAL),
+    }
+}
 
 /// The page behind one page of a vmalloc area.
 pub(crate) struct VmallocPage {
@@ -293,13 +319,18 @@ pub(crate) struct VmallocPage {
     pub(crate) zone: &'static CStr,
 }
 
-/// Looks up the page behind `addr`, which must lie in a live vmalloc area
-/// the caller owns (for instance a [`VVec`]'s buffer). Returns `EFAULT` for
-/// an address that is not vmalloc'ed.
-pub(crate) fn vmalloc_page(addr: *const u8) -> Result<VmallocPage> {
+/// The page behind page `index` of `buf`, a vmalloc'ed buffer the caller
+/// borrows (so it stays mapped during the lookup). `EINVAL` past its end,
+/// `EFAULT` if that part is not vmalloc'ed (a zero-sized buffer).
+pub(crate) fn vmalloc_page(buf: &VVec<u8>, index: usize) -> Result<VmallocPage> {
+    if index >= buf.len().div_ceil(PAGE_SIZE) {
+        return Err(EINVAL);
+    }
+    let addr = buf.as_ptr().wrapping_add(index * PAGE_SIZE);
     let (mut pfn, mut highmem, mut zone): (usize, c_uint, *const c_char) = (0, 0, core::ptr::null());
-    // SAFETY: the shim only reads page tables for `addr` after checking it is
-    // a vmalloc address; the out pointers are valid locals.
+    // SAFETY: `addr` lies inside `buf`, which the borrow keeps allocated and
+    // mapped; the shim checks it is a vmalloc address before walking the
+    // page tables; the out pointers are valid locals.
     kernel::error::to_result(unsafe { hmkit_vmalloc_page(addr.cast(), &mut pfn, &mut highmem, &mut zone) })?;
     // SAFETY: on success `zone` is a zone's static name.
     let zone = unsafe { CStr::from_char_ptr(zone) };

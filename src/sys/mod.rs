@@ -12,7 +12,7 @@
 //! `-mregparm=3` does. No declaration here may take a `u64`, `i64`,
 //! `loff_t`, `phys_addr_t`, `pte_t` or any other struct by value: such calls
 //! go through a helper in `shim.c` that takes pointers or 32-bit values.
-//! (Returning a `u64` is fine.) `tools/check-abi.sh` enforces this.
+//! (Returning a `u64` is fine.) `tools/check-abi.py` enforces this.
 
 use kernel::ffi::{c_char, c_int, c_uint, c_void};
 use kernel::prelude::*;
@@ -47,6 +47,16 @@ pub(crate) struct RawLayout {
     pub(crate) pae: c_uint,
 }
 
+// The C side asserts the same sizes and offsets (shim.c), and
+// tools/check-abi.py checks the fields against shim.h one by one.
+const _: () = {
+    assert!(core::mem::size_of::<RawLayout>() == 19 * 4 + 4);
+    assert!(core::mem::offset_of!(RawLayout, nr_cpus) == 18 * 4);
+    assert!(core::mem::offset_of!(RawLayout, pae) == 19 * 4);
+    assert!(core::mem::size_of::<RawZone>() == 7 * 4);
+    assert!(core::mem::offset_of!(RawZone, highmem) == 6 * 4);
+};
+
 /// Mirrors `struct hmkit_zone` in `shim.h`.
 #[repr(C)]
 struct RawZone {
@@ -77,6 +87,7 @@ extern "C" {
     fn hmkit_vm_map_ram_one(page: *mut c_void) -> *mut c_void;
     fn hmkit_vm_unmap_ram(addr: *const c_void);
     fn hmkit_on_each_cpu(f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void);
+    fn hmkit_cond_resched();
     fn hmkit_smp_processor_id() -> c_uint;
     fn hmkit_param_slots() -> c_uint;
     fn hmkit_param_wait_ms() -> c_uint;
@@ -130,20 +141,51 @@ pub(crate) fn num_online_cpus() -> u32 {
     unsafe { hmkit_num_online_cpus() }
 }
 
-unsafe extern "C" fn on_each_cpu_cb<F: Fn(u32) + Sync>(arg: *mut c_void) {
-    // SAFETY: `arg` is the `&F` that `on_each_cpu` passed, alive until all
-    // CPUs have returned from this callback.
-    let f = unsafe { &*arg.cast::<F>() };
+unsafe extern "C" fn on_each_cpu_cb(arg: *mut c_void) {
+    // SAFETY: `arg` is the `&&dyn Fn` that `on_each_cpu` passed, alive until
+    // all CPUs have returned from this callback.
+    let f = unsafe { &*arg.cast::<&(dyn Fn(u32) + Sync)>() };
     // SAFETY: no preconditions; the id is stable here (IPI or preemption off).
     f(unsafe { hmkit_smp_processor_id() });
 }
 
-/// Runs `f(cpu)` on every online CPU, in interrupt context on all but the
-/// caller's (so `f` must not sleep), and returns when every CPU has.
-pub(crate) fn on_each_cpu<F: Fn(u32) + Sync>(f: &F) {
-    // SAFETY: the callback gets `f` back as `&F`; `on_each_cpu` waits for
-    // every CPU, so `f` outlives every call.
-    unsafe { hmkit_on_each_cpu(on_each_cpu_cb::<F>, (f as *const F).cast_mut().cast()) };
+/// Runs `f(cpu)` on every online CPU, in hard-IRQ context on all but the
+/// caller's (where interrupts are off), and returns when every CPU has.
+///
+/// # Safety
+///
+/// `f` runs with interrupts off. It must not sleep (no mutex, no
+/// `GFP_KERNEL` allocation, no `kmap()`), must not take any lock that is
+/// also taken with interrupts on (such as the pool's spinlock), and so must
+/// not map or unmap through the pool nor drop anything whose drop does.
+/// Plain loads, stores, atomics and volatile reads of memory the caller
+/// keeps mapped are what it is for.
+pub(crate) unsafe fn on_each_cpu(f: &(dyn Fn(u32) + Sync)) {
+    // SAFETY: the callback gets `f` back; `on_each_cpu` waits for every CPU,
+    // so `f` outlives every call; the caller vouches for what `f` does.
+    unsafe { hmkit_on_each_cpu(on_each_cpu_cb, (&f as *const &(dyn Fn(u32) + Sync)).cast_mut().cast()) };
+}
+
+/// Gives the CPU to other tasks if this one should (`cond_resched()`); for
+/// long loops in a writer's context.
+pub(crate) fn cond_resched() {
+    // SAFETY: called from process context (a file write), where sleeping is
+    // allowed; no preconditions otherwise.
+    unsafe { hmkit_cond_resched() };
+}
+
+/// How often long loops call [`breather`].
+pub(crate) const CHECK_EVERY: u32 = 256;
+
+/// For long loops in a writer's context, every [`CHECK_EVERY`] rounds:
+/// `EINTR` when the task has a signal pending (so Ctrl-C stops it), else
+/// gives the CPU away if it should (`cond_resched()`).
+pub(crate) fn breather() -> Result {
+    if kernel::current!().signal_pending() {
+        return Err(EINTR);
+    }
+    cond_resched();
+    Ok(())
 }
 
 /// The CPU this code runs on now (it may move right after).
@@ -198,15 +240,38 @@ pub(crate) fn zone(idx: u32) -> Option<ZoneInfo> {
 }
 
 /// What the kernel's pkmap slot `idx` maps right now.
-pub(crate) enum PkmapSlot {
+enum PkmapSlot {
     /// The PTE is clear.
     Clear,
     /// The PTE maps `pfn`.
     Mapped { vaddr: usize, pfn: usize },
 }
 
+/// One mapped slot of the kernel's pkmap.
+#[derive(Clone, Copy)]
+pub(crate) struct PkmapEntry {
+    pub(crate) slot: u32,
+    pub(crate) vaddr: usize,
+    pub(crate) pfn: usize,
+}
+
+/// Every mapped slot of the kernel's pkmap, read in one walk, so that
+/// whatever renders it (a count and a list) agrees with itself while other
+/// CPUs kmap() and kunmap().
+pub(crate) fn pkmap_snapshot() -> Result<KVec<PkmapEntry>> {
+    let last = layout().last_pkmap as u32;
+    let mut v = KVec::with_capacity(last as usize, GFP_KERNEL)?;
+    for slot in 0..last {
+        if let PkmapSlot::Mapped { vaddr, pfn } = pkmap_slot(slot)? {
+            // Cannot fail: room for every slot was reserved above.
+            v.push(PkmapEntry { slot, vaddr, pfn }, GFP_KERNEL)?;
+        }
+    }
+    Ok(v)
+}
+
 /// Reads pkmap slot `idx`'s PTE; `ENOENT` past `LAST_PKMAP`.
-pub(crate) fn pkmap_slot(idx: u32) -> Result<PkmapSlot> {
+fn pkmap_slot(idx: u32) -> Result<PkmapSlot> {
     let (mut vaddr, mut pfn) = (0usize, 0usize);
     // SAFETY: the out pointers are valid locals; the shim checks `idx`.
     let ret = unsafe { hmkit_pkmap_slot(idx, &mut vaddr, &mut pfn) };

@@ -8,6 +8,9 @@
 
 #include <linux/cpumask.h>
 #include <linux/moduleparam.h>
+#include <linux/build_bug.h>
+#include <linux/sched.h>
+#include <linux/stddef.h>
 #include <linux/smp.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
@@ -27,6 +30,19 @@
 #include <linux/utsname.h>
 
 #include "shim.h"
+
+/*
+ * The Rust side mirrors these structs by hand (src/sys/mod.rs, window.rs,
+ * debugfs.rs) and asserts the same sizes and offsets there;
+ * tools/check-abi.py compares the fields one by one.
+ */
+static_assert(sizeof(struct hmkit_layout) == 19 * 4 + 4);
+static_assert(offsetof(struct hmkit_layout, nr_cpus) == 18 * 4);
+static_assert(offsetof(struct hmkit_layout, pae) == 19 * 4);
+static_assert(sizeof(struct hmkit_zone) == 7 * 4);
+static_assert(offsetof(struct hmkit_zone, highmem) == 6 * 4);
+static_assert(sizeof(struct hmkit_window) == 4 * 4);
+static_assert(offsetof(struct hmkit_window, ptes) == 3 * 4);
 
 /* --- kernel facts ------------------------------------------------------- */
 
@@ -354,6 +370,11 @@ void hmkit_on_each_cpu(void (*fn)(void *), void *arg)
 	on_each_cpu(fn, arg, 1);
 }
 
+void hmkit_cond_resched(void)
+{
+	cond_resched();
+}
+
 unsigned int hmkit_smp_processor_id(void)
 {
 	return raw_smp_processor_id();
@@ -371,6 +392,7 @@ struct hmkit_file_ops {
 	int (*show)(const void *entry, struct seq_file *m);
 	int (*write)(const void *entry, const char *buf, size_t len);
 };
+static_assert(sizeof(struct hmkit_file_ops) == 2 * 4);
 
 /* The largest single write a control file takes. */
 #define HMKIT_WRITE_MAX 4096

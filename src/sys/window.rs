@@ -9,13 +9,12 @@
 //! when all are done. Both PTE formats (2-level and PAE) go through the
 //! kernel's own `set_pte`/`pte_clear` in `shim.c`.
 //!
-//! The methods that change a slot follow the pool's protocol
-//! (`crate::pool::core`): `set` only on a clear, flushed slot, `clear` only
-//! on a slot nobody holds, `read`/`write` only through a held slot. The pool
-//! is their only user.
+//! The methods that change a slot or touch memory through it are `unsafe`:
+//! their preconditions (`set` only on a clear, flushed slot, `clear` only on
+//! a slot nobody holds, `read`/`write` only through a held slot) are the
+//! pool's protocol, which `crate::pool::core` keeps and proves to them.
 
 use super::highmem::OwnedPage;
-use crate::pool::core;
 use kernel::ffi::{c_int, c_uint, c_ulong, c_void};
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
@@ -48,8 +47,8 @@ pub(crate) struct VmWindow {
     raw: RawWindow,
 }
 
-// SAFETY: the window is kernel address space shared by all CPUs; the C
-// functions that change PTEs are serialised by the pool's lock.
+// SAFETY: the window is kernel address space shared by all CPUs; the
+// methods that change PTEs are `unsafe`, and their callers serialise them.
 unsafe impl Send for VmWindow {}
 // SAFETY: as above; `&VmWindow` methods only read `raw`.
 unsafe impl Sync for VmWindow {}
@@ -67,6 +66,11 @@ impl VmWindow {
         kernel::error::to_result(unsafe { hmkit_window_create(slots, &mut raw) })?;
         // INVARIANT: created above.
         Ok(Self { raw })
+    }
+
+    /// How many slots the window has.
+    pub(crate) fn slots(&self) -> u32 {
+        self.raw.nr
     }
 
     /// The first address of the window.
@@ -96,23 +100,34 @@ impl VmWindow {
         Ok((self.base() + slot as usize * PAGE_SIZE + offset) as *mut u8)
     }
 
-    /// Copies `data` into the page `slot` maps, at `offset`. Only for a slot
-    /// the caller holds a reference on.
-    pub(crate) fn write(&self, slot: u32, offset: usize, data: &[u8]) -> Result {
+    /// Copies `data` into the page `slot` maps, at `offset` (`EINVAL` for a
+    /// slot or range outside the window).
+    ///
+    /// # Safety
+    ///
+    /// The caller holds a reference on `slot` (the pool's protocol keeps its
+    /// PTE pointing at the same live page meanwhile), and has the right to
+    /// write that page: nobody else reads or writes it during the call.
+    pub(crate) unsafe fn write(&self, slot: u32, offset: usize, data: &[u8]) -> Result {
         let p = self.slot_ptr(slot, offset, data.len())?;
-        // Other mappings of the page may access it concurrently, as C code
-        // may; volatile copies keep the compiler from assuming otherwise.
+        // Other mappings of the page (other CPUs' kmaps, say) may read it,
+        // as C code may; volatile copies keep the compiler from caching.
         for (i, &b) in data.iter().enumerate() {
-            // SAFETY: the caller holds `slot`, so its PTE maps a page for
+            // SAFETY: the caller holds `slot`, so its PTE maps a live page for
             // the whole call, and `offset + len` is within it (checked).
             unsafe { p.add(i).write_volatile(b) };
         }
         Ok(())
     }
 
-    /// Copies from the page `slot` maps, at `offset`, into `buf`. Only for
-    /// a slot the caller holds a reference on.
-    pub(crate) fn read(&self, slot: u32, offset: usize, buf: &mut [u8]) -> Result {
+    /// Copies from the page `slot` maps, at `offset`, into `buf` (`EINVAL`
+    /// for a slot or range outside the window).
+    ///
+    /// # Safety
+    ///
+    /// The caller holds a reference on `slot`, and nobody writes the page
+    /// during the call.
+    pub(crate) unsafe fn read(&self, slot: u32, offset: usize, buf: &mut [u8]) -> Result {
         let p = self.slot_ptr(slot, offset, buf.len())?;
         for (i, b) in buf.iter_mut().enumerate() {
             // SAFETY: as in `write`.
@@ -120,37 +135,52 @@ impl VmWindow {
         }
         Ok(())
     }
-}
 
-impl core::Window for VmWindow {
-    type Page = OwnedPage;
-
-    fn set(&self, slot: u32, page: &OwnedPage) {
-        // SAFETY: the pool calls this with its lock held, for a slot in
-        // range whose PTE is clear and flushed; `page` is a valid page.
+    /// Points `slot`'s PTE at `page`.
+    ///
+    /// # Safety
+    ///
+    /// `slot < slots`; its PTE is clear and no CPU's TLB still holds a
+    /// translation for it (flushed since it was cleared); nobody reads or
+    /// writes through it until this returns.
+    pub(crate) unsafe fn set(&self, slot: u32, page: &OwnedPage) {
+        // SAFETY: `slot` is in range and unused (guaranteed by the caller);
+        // `page` is a valid page.
         unsafe { hmkit_window_set(&self.raw, slot, page.raw()) };
     }
 
-    fn clear(&self, slot: u32) {
-        // SAFETY: the pool calls this with its lock held, for a slot in
-        // range that nobody holds.
+    /// Clears `slot`'s PTE. TLBs may keep it until [`VmWindow::flush`].
+    ///
+    /// # Safety
+    ///
+    /// `slot < slots`, and nobody holds it (so nobody reads through it).
+    pub(crate) unsafe fn clear(&self, slot: u32) {
+        // SAFETY: guaranteed by the caller.
         unsafe { hmkit_window_clear(&self.raw, slot) };
     }
 
-    fn flush(&self, slots: &[u32]) {
+    /// Removes `slots` from every CPU's TLB; returns when all are done.
+    /// Slots outside the window are left out.
+    pub(crate) fn flush(&self, slots: &[u32]) {
+        if slots.iter().any(|&s| s >= self.raw.nr) {
+            // Never reached from the pool; flush everything rather than
+            // hand the C side an index outside the window.
+            // SAFETY: `HMKIT_FLUSH_ALL` needs no list.
+            unsafe { hmkit_window_flush(&self.raw, ::core::ptr::null(), FLUSH_ALL) };
+            return;
+        }
         // SAFETY: `slots` is valid for `len` entries, each in range; the
         // call returns after every CPU has flushed them.
         unsafe { hmkit_window_flush(&self.raw, slots.as_ptr(), slots.len() as c_uint) };
     }
-
-    fn now_ns(&self) -> u64 {
-        kernel::time::Ktime::ktime_get().to_ns() as u64
-    }
 }
+
+/// `HMKIT_FLUSH_ALL` in `shim.h`.
+const FLUSH_ALL: c_uint = 0xffff_ffff;
 
 impl Drop for VmWindow {
     fn drop(&mut self) {
-        // SAFETY: live window (type invariant); the pool that used it is
+        // SAFETY: live window (type invariant); its owner (the pool) is
         // gone, so no slot is held: clears every PTE, flushes, unmaps.
         unsafe { hmkit_window_destroy(&mut self.raw) };
     }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-use crate::command::{parse, Command, ParseError, MAX_ALLOC, MAX_VMALLOC};
+use crate::command::{parse, Command, ParseError, MAX_ALLOC, MAX_VMALLOC, MAX_VMALLOC_TOTAL};
 
 #[test]
 fn accepts_every_verb() {
@@ -103,4 +103,12 @@ fn bench_takes_mechanism_iterations_and_working_set() {
     assert_eq!(parse_bench(b"kmap 1 8193"), Err(ParseError::BadNumber));
     assert_eq!(parse_bench(b"kmap 100000001 1"), Err(ParseError::BadNumber));
     assert_eq!(parse_bench(b"kmap 1 1 1"), Err(ParseError::ExtraArgument));
+}
+
+#[test]
+fn vmalloc_cap_leaves_room_for_two_largest_areas_and_most_of_vmalloc_space() {
+    // Two areas of the largest size fit under the total cap (the suite
+    // relies on it), and the cap stays a quarter of i386's 128 MiB default.
+    assert!(2 * MAX_VMALLOC <= MAX_VMALLOC_TOTAL);
+    assert!(MAX_VMALLOC_TOTAL <= 32 << 20);
 }

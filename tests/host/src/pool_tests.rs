@@ -1,139 +1,143 @@
 // SPDX-License-Identifier: GPL-2.0
-//! The pool core against a model window that checks the rules the kernel
-//! relies on: a slot is set only when its PTE is clear and flushed from
-//! every TLB, never cleared while someone holds it, and a mapping always
-//! points at the page it was asked for.
+//! The pool core against the model window (`crate::model`), which asserts
+//! the rules the kernel relies on, with one thread and with many.
 
-use crate::pool_core::{Core, Locked, MapError, SlotView, Window};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::SeqCst};
+use crate::model::{pool, word_of, TestCore};
+use crate::pool_core::{Locked, MapError, SlotRef, SlotView};
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Mutex;
 
-struct Model {
-    /// pfn + 1 per slot, 0 when clear.
-    pte: Vec<AtomicU32>,
-    /// Cleared but maybe still in some TLB.
-    stale_tlb: Vec<AtomicBool>,
-    /// References the test itself holds per slot.
-    held: Vec<AtomicU32>,
-    sets: AtomicU64,
-    flush_calls: AtomicU64,
-    clock: AtomicU64,
-}
-
-impl Model {
-    fn new(n: usize) -> Self {
-        let v = |_| AtomicU32::new(0);
-        Model {
-            pte: (0..n).map(v).collect(),
-            stale_tlb: (0..n).map(|_| AtomicBool::new(false)).collect(),
-            held: (0..n).map(v).collect(),
-            sets: AtomicU64::new(0),
-            flush_calls: AtomicU64::new(0),
-            clock: AtomicU64::new(0),
-        }
-    }
-}
-
-impl Window for Model {
-    type Page = u32;
-    fn set(&self, slot: u32, pfn: &u32) {
-        let s = slot as usize;
-        assert_eq!(self.pte[s].load(SeqCst), 0, "slot {slot} set while its PTE is still set");
-        assert!(!self.stale_tlb[s].load(SeqCst), "slot {slot} reused before the flush that covers it");
-        self.pte[s].store(pfn + 1, SeqCst);
-        self.sets.fetch_add(1, SeqCst);
-    }
-    fn clear(&self, slot: u32) {
-        let s = slot as usize;
-        assert_eq!(self.held[s].load(SeqCst), 0, "slot {slot} cleared while held");
-        self.pte[s].store(0, SeqCst);
-        self.stale_tlb[s].store(true, SeqCst);
-    }
-    fn flush(&self, slots: &[u32]) {
-        for &s in slots {
-            self.stale_tlb[s as usize].store(false, SeqCst);
-        }
-        self.flush_calls.fetch_add(1, SeqCst);
-    }
-    fn now_ns(&self) -> u64 {
-        self.clock.fetch_add(10, SeqCst)
-    }
-}
-
-type TestCore = Core<Vec<AtomicU32>>;
-
-fn pool(n: usize) -> (TestCore, Mutex<Locked<Vec<u32>>>, Model) {
-    let v = |k: usize| (0..k).map(|_| AtomicU32::new(0)).collect::<Vec<_>>();
-    let core = Core::new(v(n), v(n), v(n), v((2 * n).next_power_of_two()));
-    (core, Mutex::new(Locked::new(vec![0; n], vec![0; n])), Model::new(n))
-}
-
 /// The pool's map path: lock-free hit, else the locked slow path.
-fn map(core: &TestCore, l: &Mutex<Locked<Vec<u32>>>, w: &Model, pfn: u32) -> Result<u32, MapError> {
-    if let Some(slot) = core.try_hit(pfn)? {
-        return Ok(slot);
+fn map(core: &TestCore, l: &Mutex<Locked<Vec<u32>>>, pfn: u32) -> Result<SlotRef, MapError> {
+    if let Some(r) = core.try_hit(pfn)? {
+        return Ok(r);
     }
-    core.map_locked(&mut l.lock().unwrap(), pfn, &pfn, w)
+    core.map_locked(&mut l.lock().unwrap(), &pfn)
+}
+
+fn setup(n: usize) -> (TestCore, Mutex<Locked<Vec<u32>>>) {
+    let (core, l) = pool(n);
+    (core, Mutex::new(l))
+}
+
+/// Reads the first word of the page through `r`, as the page `pfn`.
+fn read_word(core: &TestCore, r: &SlotRef, pfn: u32) -> Result<u32, ()> {
+    let mut b = [0u8; 4];
+    core.read(r, &pfn, 0, &mut b)?;
+    Ok(u32::from_le_bytes(b))
 }
 
 #[test]
 fn same_page_same_slot_with_counts() {
-    let (core, l, w) = pool(8);
-    let a = map(&core, &l, &w, 100).unwrap();
-    let b = map(&core, &l, &w, 100).unwrap();
-    assert_eq!(a, b);
-    assert_eq!(core.view(a), SlotView::Mapped { pfn: 100, users: 2 });
+    let (core, l) = setup(8);
+    let a = map(&core, &l, 100).unwrap();
+    let b = map(&core, &l, 100).unwrap();
+    let slot = a.slot();
+    assert_eq!(slot, b.slot());
+    assert_eq!(core.view(slot), SlotView::Mapped { pfn: 100, users: 2 });
     assert_eq!((core.stats.hits.get(), core.stats.misses.get()), (1, 1));
-    let other = map(&core, &l, &w, 200).unwrap();
-    assert_ne!(other, a);
-    assert!(!core.release(a));
-    assert!(core.release(a));
-    assert_eq!(core.view(a), SlotView::Mapped { pfn: 100, users: 0 });
+    let other = map(&core, &l, 200).unwrap();
+    assert_ne!(other.slot(), slot);
+    assert_eq!(core.release(a), Ok(false));
+    assert_eq!(core.release(b), Ok(true));
+    assert_eq!(core.view(slot), SlotView::Mapped { pfn: 100, users: 0 });
     assert_eq!((core.in_use(), core.idle()), (1, 1));
     // An idle slot comes back without touching the PTE.
-    let sets = w.sets.load(SeqCst);
-    assert_eq!(map(&core, &l, &w, 100).unwrap(), a);
-    assert_eq!(w.sets.load(SeqCst), sets);
+    let sets = core.window().sets.load(SeqCst);
+    let again = map(&core, &l, 100).unwrap();
+    assert_eq!(again.slot(), slot);
+    assert_eq!(core.window().sets.load(SeqCst), sets);
     assert_eq!(core.stats.high_water.load(SeqCst), 2);
+    assert_eq!(read_word(&core, &again, 100), Ok(word_of(100)));
 }
 
 #[test]
 fn full_pool_flushes_all_idle_slots_in_one_batch() {
     let n = 16;
-    let (core, l, w) = pool(n);
-    let slots: Vec<u32> = (0..n as u32).map(|p| map(&core, &l, &w, p).unwrap()).collect();
-    assert_eq!(map(&core, &l, &w, 999), Err(MapError::Full));
+    let (core, l) = setup(n);
+    let refs: Vec<SlotRef> = (0..n as u32).map(|p| map(&core, &l, p).unwrap()).collect();
+    assert_eq!(map(&core, &l, 999).unwrap_err(), MapError::Full);
     assert_eq!(core.stats.flushes.get(), 0);
-    for s in &slots {
-        core.release(*s);
+    for r in refs {
+        core.release(r).unwrap();
     }
     assert_eq!(core.idle(), n as u32);
     // The next miss flushes all 16 idle slots at once.
-    map(&core, &l, &w, 1000).unwrap();
+    let _keep = map(&core, &l, 1000).unwrap();
     assert_eq!(core.stats.flushes.get(), 1);
     assert_eq!(core.stats.slots_flushed.get(), n as u64);
-    assert_eq!(w.flush_calls.load(SeqCst), 1);
+    assert_eq!(core.window().flush_calls.load(SeqCst), 1);
     // The flushed slots' PTEs are clear (but the one just taken).
-    let clear = (0..n).filter(|&s| w.pte[s].load(SeqCst) == 0).count();
+    let clear = (0..n).filter(|&s| core.window().pte[s].load(SeqCst) == 0).count();
     assert_eq!(clear, n - 1);
     // 15 more misses fit without another flush.
-    for p in 2000..2000 + n as u32 - 1 {
-        map(&core, &l, &w, p).unwrap();
-    }
+    let more: Vec<SlotRef> = (2000..2000 + n as u32 - 1).map(|p| map(&core, &l, p).unwrap()).collect();
     assert_eq!(core.stats.flushes.get(), 1);
-    assert_eq!(map(&core, &l, &w, 5000), Err(MapError::Full));
+    assert_eq!(map(&core, &l, 5000).unwrap_err(), MapError::Full);
     assert!(core.stats.flush_ns.get() > 0);
+    drop(more);
 }
 
 #[test]
 fn flushed_pages_are_no_longer_hits() {
-    let (core, l, w) = pool(2);
-    let a = map(&core, &l, &w, 7).unwrap();
-    core.release(a);
-    core.flush_locked(&mut l.lock().unwrap(), &w);
-    assert_eq!(core.view(a), SlotView::Free);
-    assert_eq!(core.try_hit(7), Ok(None));
+    let (core, l) = setup(2);
+    let a = map(&core, &l, 7).unwrap();
+    let slot = a.slot();
+    core.release(a).unwrap();
+    core.flush_locked(&mut l.lock().unwrap());
+    assert_eq!(core.view(slot), SlotView::Free);
+    assert!(core.try_hit(7).unwrap().is_none());
     assert_eq!(l.lock().unwrap().free_slots(), 2);
+}
+
+#[test]
+fn tokens_and_locked_halves_of_another_pool_are_refused() {
+    let (a, la) = setup(4);
+    let (b, lb) = setup(4);
+    let ra = map(&a, &la, 5).unwrap();
+    // b's slot 0 is free: a's token for slot 0 must not touch it.
+    assert_eq!(ra.slot(), 0);
+    assert_eq!(read_word(&b, &ra, 5), Err(()));
+    assert!(b.write(&ra, &mut 5, 0, &[1]).is_err());
+    assert_eq!(b.check_on_each_cpu(&[(&ra, &5, 0, 5)]), (0, 1));
+    assert_eq!(b.release(ra), Err(MapError::WrongPool));
+    // The token went into b's release and was refused there: a's slot stays
+    // held (leaked), which is the safe outcome.
+    assert_eq!(a.view(0), SlotView::Mapped { pfn: 5, users: 1 });
+    assert_eq!(a.map_locked(&mut lb.lock().unwrap(), &9).unwrap_err(), MapError::WrongPool);
+    assert_eq!(b.flush_locked(&mut la.lock().unwrap()), 0);
+}
+
+#[test]
+fn access_needs_the_page_the_slot_maps() {
+    let (core, l) = setup(4);
+    let r = map(&core, &l, 40).unwrap();
+    assert_eq!(read_word(&core, &r, 40), Ok(word_of(40)));
+    // The same token with another page is refused: no access to page 41's
+    // memory through page 40's slot.
+    assert_eq!(read_word(&core, &r, 41), Err(()));
+    assert!(core.write(&r, &mut 41, 0, &[1]).is_err());
+    assert!(core.write(&r, &mut 40, 0, &[1]).is_ok());
+    // Past the page.
+    let mut b = [0u8; 8];
+    assert!(core.read(&r, &40, 4092, &mut b).is_err());
+    assert_eq!(core.check_on_each_cpu(&[(&r, &40, 0, word_of(40))]), (2, 0));
+    assert_eq!(core.check_on_each_cpu(&[(&r, &40, 0, 12345)]), (2, 2));
+    assert_eq!(core.check_on_each_cpu(&[(&r, &41, 0, word_of(41))]), (0, 1));
+    core.release(r).unwrap();
+}
+
+#[test]
+fn parts_must_fit_the_window() {
+    use crate::atomic::AtomicU32;
+    use crate::model::Model;
+    use crate::pool_core::{Core, Parts};
+    let v = |k: usize| (0..k).map(|_| AtomicU32::new(0)).collect::<Vec<_>>();
+    let parts = |n: usize, buckets: usize| Parts { state: v(n), pfn: v(n), next: v(n), buckets: v(buckets), free: vec![0; n], scratch: vec![0; n] };
+    assert!(Core::new(Model::new(4), parts(3, 8)).is_err());
+    assert!(Core::new(Model::new(4), parts(4, 6)).is_err());
+    assert!(Core::new(Model::new(4), parts(4, 1)).is_err());
+    assert!(Core::new(Model::new(4), parts(4, 8)).is_ok());
 }
 
 #[test]
@@ -149,13 +153,14 @@ fn counters_carry_into_the_high_word() {
 #[test]
 fn many_threads_random_maps_keep_every_rule() {
     let n = 16;
-    let (core, l, w) = pool(n);
+    let (core, l) = setup(n);
     let threads = 8;
     let rounds = 20_000;
     std::thread::scope(|s| {
         for t in 0..threads {
-            let (core, l, w) = (&core, &l, &w);
+            let (core, l) = (&core, &l);
             s.spawn(move || {
+                let w = core.window();
                 let mut x: u64 = 0x2545_f491_4f6c_dd1d ^ (t as u64 + 1);
                 let mut rnd = move || {
                     x ^= x << 13;
@@ -163,30 +168,30 @@ fn many_threads_random_maps_keep_every_rule() {
                     x ^= x << 17;
                     x
                 };
-                let mut held: Vec<(u32, u32)> = Vec::new();
+                let mut held: Vec<(SlotRef, u32)> = Vec::new();
                 for _ in 0..rounds {
                     if held.len() < 3 && rnd() % 3 != 0 {
                         // 40 pages over 16 slots: hits, misses and flushes.
                         let pfn = (rnd() % 40) as u32;
-                        match map(core, l, w, pfn) {
-                            Ok(slot) => {
-                                w.held[slot as usize].fetch_add(1, SeqCst);
-                                assert_eq!(w.pte[slot as usize].load(SeqCst), pfn + 1, "slot {slot} does not map pfn {pfn}");
-                                held.push((slot, pfn));
+                        match map(core, l, pfn) {
+                            Ok(r) => {
+                                w.held[r.slot() as usize].fetch_add(1, SeqCst);
+                                assert_eq!(read_word(core, &r, pfn), Ok(word_of(pfn)), "slot {} does not map pfn {pfn}", r.slot());
+                                held.push((r, pfn));
                             }
                             Err(MapError::Full) => std::thread::yield_now(),
                             Err(e) => panic!("{e:?}"),
                         }
                     } else if !held.is_empty() {
-                        let (slot, pfn) = held.swap_remove((rnd() as usize) % held.len());
-                        assert_eq!(w.pte[slot as usize].load(SeqCst), pfn + 1);
-                        w.held[slot as usize].fetch_sub(1, SeqCst);
-                        core.release(slot);
+                        let (r, pfn) = held.swap_remove((rnd() as usize) % held.len());
+                        assert_eq!(read_word(core, &r, pfn), Ok(word_of(pfn)));
+                        w.held[r.slot() as usize].fetch_sub(1, SeqCst);
+                        core.release(r).unwrap();
                     }
                 }
-                for (slot, _) in held {
-                    w.held[slot as usize].fetch_sub(1, SeqCst);
-                    core.release(slot);
+                for (r, _) in held {
+                    w.held[r.slot() as usize].fetch_sub(1, SeqCst);
+                    core.release(r).unwrap();
                 }
             });
         }

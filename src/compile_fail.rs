@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Code that must NOT compile: each case is a way safe code could break
+//! the safe API's guarantees if the types allowed it. Built only by
+//! `tools/compile-fail.sh`, one case at a time (`--cfg
+//! hmkit_compile_fail="NAME"`), against the real kernel crate; the script
+//! checks that rustc refuses each case with the error code given here.
+#![allow(dead_code, unused_variables, unused_mut, unused_imports)]
+
+use crate::pool::{Pool, Wait};
+use crate::sys::highmem::OwnedPage;
+use kernel::prelude::*;
+
+/// E0500: writing a page through `kmap_atomic` while a `kmap_local` view
+/// of it is alive.
+#[cfg(hmkit_compile_fail = "write_while_local_view")]
+fn write_while_local_view(page: &mut OwnedPage) -> u8 {
+    page.map_local(|view| {
+        let _ = page.atomic_write(0, &[1]);
+        view[0]
+    })
+}
+
+/// E0502: writing a page through the pool while a `kmap()` view is alive.
+#[cfg(hmkit_compile_fail = "pool_write_while_kmap_view")]
+fn pool_write_while_kmap_view(pool: &Pool, page: &mut OwnedPage) -> u8 {
+    let k = page.kmap();
+    let view = k.bytes();
+    if let Ok(mut m) = pool.map_mut(page, Wait::No) {
+        let _ = m.write(0, &[1]);
+    }
+    view[0]
+}
+
+/// E0502: a read-only pool mapping of a page alive while a writable one
+/// is made (two mappings, one of them writing).
+#[cfg(hmkit_compile_fail = "shared_and_mut_pool_maps")]
+fn shared_and_mut_pool_maps(pool: &Pool, page: &mut OwnedPage) {
+    let r = pool.map(page, Wait::No);
+    let w = pool.map_mut(page, Wait::No);
+    drop(r);
+}
+
+/// E0599: the pool's read-only mapping has no `write`.
+#[cfg(hmkit_compile_fail = "write_through_shared_map")]
+fn write_through_shared_map(pool: &Pool, page: &OwnedPage) {
+    if let Ok(m) = pool.map(page, Wait::No) {
+        let _ = m.write(0, &[1]);
+    }
+}
+
+/// E0133: running code on every CPU in IRQ context needs `unsafe`.
+#[cfg(hmkit_compile_fail = "on_each_cpu_is_unsafe")]
+fn on_each_cpu_is_unsafe() {
+    crate::sys::on_each_cpu(&|_cpu| {});
+}
+
+/// E0133: touching a window slot without holding it needs `unsafe`.
+#[cfg(hmkit_compile_fail = "window_read_is_unsafe")]
+fn window_read_is_unsafe(w: &crate::sys::window::VmWindow) {
+    let mut b = [0u8; 4];
+    let _ = w.read(0, 0, &mut b);
+}
+
+/// E0599: the atomic mapping runs no caller code (no closure to sleep in).
+#[cfg(hmkit_compile_fail = "no_closure_in_atomic")]
+fn no_closure_in_atomic(page: &OwnedPage) {
+    page.map_atomic(|v| v[0]);
+}
+
+/// E0599: a slot token cannot be copied, so a slot cannot be released
+/// twice.
+#[cfg(hmkit_compile_fail = "slot_ref_not_clone")]
+fn slot_ref_not_clone(r: crate::pool::core::SlotRef) -> (crate::pool::core::SlotRef, crate::pool::core::SlotRef) {
+    (r.clone(), r)
+}
+
+/// E0382: a slot token is consumed by its release.
+#[cfg(hmkit_compile_fail = "slot_ref_released_twice")]
+fn slot_ref_released_twice(pool: &crate::pool::core::Core<KVec<core::sync::atomic::AtomicU32>, crate::sys::window::VmWindow>, r: crate::pool::core::SlotRef) {
+    let _ = pool.release(r);
+    let _ = pool.release(r);
+}
+
+/// E0308: a vmalloc lookup takes the buffer it looks into, not a pointer.
+#[cfg(hmkit_compile_fail = "vmalloc_page_takes_no_pointer")]
+fn vmalloc_page_takes_no_pointer() {
+    let p: *const u8 = core::ptr::null();
+    let _ = crate::sys::highmem::vmalloc_page(p, 0);
+}

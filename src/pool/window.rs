@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The pool core's [`Window`] for the kernel: [`VmWindow`] for PTEs, memory
+//! and flushes, `sys::on_each_cpu` for cross-CPU checks, ktime for the
+//! clock. Each method passes its contract on unchanged.
+
+use super::core::Window;
+use crate::sys;
+use crate::sys::highmem::OwnedPage;
+use crate::sys::window::VmWindow;
+
+impl Window for VmWindow {
+    type Page = OwnedPage;
+
+    fn slots(&self) -> u32 {
+        VmWindow::slots(self)
+    }
+
+    fn pfn(page: &OwnedPage) -> u32 {
+        // Frame numbers fit 32 bits on i386, PAE included (36-bit physical).
+        page.pfn() as u32
+    }
+
+    unsafe fn set(&self, slot: u32, page: &OwnedPage) {
+        // SAFETY: the same contract as `Window::set`.
+        unsafe { VmWindow::set(self, slot, page) }
+    }
+
+    unsafe fn clear(&self, slot: u32) {
+        // SAFETY: the same contract as `Window::clear`.
+        unsafe { VmWindow::clear(self, slot) }
+    }
+
+    fn flush(&self, slots: &[u32]) {
+        VmWindow::flush(self, slots)
+    }
+
+    unsafe fn read(&self, slot: u32, offset: usize, buf: &mut [u8]) -> Result<(), ()> {
+        // SAFETY: the same contract as `Window::read`.
+        unsafe { VmWindow::read(self, slot, offset, buf) }.map_err(|_| ())
+    }
+
+    unsafe fn write(&self, slot: u32, offset: usize, data: &[u8]) -> Result<(), ()> {
+        // SAFETY: the same contract as `Window::write`.
+        unsafe { VmWindow::write(self, slot, offset, data) }.map_err(|_| ())
+    }
+
+    unsafe fn on_each_cpu(&self, f: &(dyn Fn(u32) + Sync)) {
+        // SAFETY: the same contract as `Window::on_each_cpu`.
+        unsafe { sys::on_each_cpu(f) }
+    }
+
+    fn now_ns(&self) -> u64 {
+        kernel::time::Ktime::ktime_get().to_ns() as u64
+    }
+}
