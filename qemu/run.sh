@@ -40,6 +40,15 @@ done
 [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout takes seconds"
 [ $# -gt 0 ] || set -- hmctl report
 
+# Kernel lines (timestamped) that mean something went wrong, and init's own
+# kmemleak report. The messages are the ERE alternatives listed in
+# selftests/hmkit/bad-log-patterns, which the guest's tests use for dmesg.
+patterns_file=$HMKIT_ROOT/selftests/hmkit/bad-log-patterns
+[ -f "$patterns_file" ] || die "$patterns_file is missing: restore it from git"
+patterns=$(awk '!/^#/ && NF { printf "%s%s", s, $0; s = "|" }' "$patterns_file")
+[ -n "$patterns" ] || die "no patterns in $patterns_file"
+bad_re="^(.*\[ *[0-9]+\.[0-9]+\] .*($patterns)|kmemleak: suspected memory leaks)"
+
 [ $build = 0 ] || "$HMKIT_ROOT/tools/build.sh" "$flavour" >&2
 kdir=$(kernel_dir "$flavour")
 initrd=$HMKIT_BUILD/$flavour/initramfs.cpio
@@ -78,9 +87,6 @@ timeout -k 10 "$timeout" qemu-system-i386 \
 qemu_rc=${PIPESTATUS[0]}
 set -e
 
-# Kernel lines (timestamped) that mean something went wrong, and init's own
-# kmemleak report.
-bad_re='^(.*\[ *[0-9]+\.[0-9]+\] .*(WARNING:|BUG:|Oops|kernel BUG|Kernel panic|general protection fault|Call Trace:|possible (recursive|circular) locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|blocked for more than|soft lockup|hard LOCKUP|UBSAN:|sleeping function called from invalid context|list_(add|del) corruption|unreferenced object|stack-protector)|kmemleak: suspected memory leaks)'
 badness=$(grep -aE "$bad_re" "$log" || true)
 status=$(sed -n 's/^<<<hmkit-exit \([0-9]*\)>>>.*/\1/p' "$log" | tail -n1)
 

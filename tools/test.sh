@@ -48,10 +48,63 @@ for crate in tools/hmctl tests/host; do
 	fi
 done
 
-log "host: ABI lint"
-check "check-abi: src/ is clean" python3 "$HMKIT_ROOT/tools/check-abi.py" "$HMKIT_ROOT/src"
-check "check-abi: rejects u64 and loff_t by value" \
-	bash -c "! python3 '$HMKIT_ROOT/tools/check-abi.py' '$HMKIT_ROOT/tools/testdata' 2>/dev/null"
+# The pool core's lock-free protocol, model-checked with loom (every
+# interleaving of small cases; its own target directory, as --cfg loom
+# rebuilds everything).
+log "host: loom model checks of the pool core"
+if (cd "$HMKIT_ROOT/tests/host" && RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
+	cargo test --release --locked pool_loom 2>&1) | tee "$work/loom.log"; then
+	read -r p f < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$work/loom.log")
+	pass=$((pass + p))
+	fail=$((fail + f))
+	[ "$p" -gt 0 ] || notok "loom model checks ran no test"
+else
+	notok "loom model checks (tests/host, --cfg loom)" "did not build or failed"
+fi
+
+log "host: ABI and layering lints"
+# lint NAME SCRIPT DIR: tools/SCRIPT must accept DIR (relative to the root).
+lint() {
+	if (cd "$HMKIT_ROOT" && python3 "tools/$2" "$3"); then
+		ok "$1"
+	else
+		notok "$1" "tools/$2 $3 failed: see its file:line list above"
+	fi
+}
+# lint_rejects NAME SCRIPT DIR: tools/SCRIPT must fail on the fixture DIR and
+# report exactly the lines marked "// ERROR" there (by file:line; the wording
+# is free).
+lint_rejects() {
+	local out want got missing extra
+	if out=$(cd "$HMKIT_ROOT" && python3 "tools/$2" "$3" 2>&1); then
+		notok "$1" "tools/$2 accepted $3"
+		return
+	fi
+	want=$(cd "$HMKIT_ROOT" && { grep -rnF '// ERROR' "$3" || true; } | cut -d: -f1,2 | sort -u)
+	got=$(sed -n 's/^\(check-abi: \)\{0,1\}\([^ :]*:[0-9][0-9]*\): .*/\2/p' <<<"$out" | sort -u)
+	if [ -n "$want" ] && [ "$want" = "$got" ]; then
+		ok "$1"
+		return
+	fi
+	printf '%s\n' "$out"
+	missing=$(comm -23 <(echo "$want") <(echo "$got") | xargs)
+	extra=$(comm -13 <(echo "$want") <(echo "$got") | xargs)
+	notok "$1" "tools/$2 $3: not reported: ${missing:-none}; reported but not marked: ${extra:-none}"
+}
+lint "check-abi: src/ is clean" check-abi.py src
+lint "check-abi: accepts the good fixture" check-abi.py tools/testdata/abi-good
+lint_rejects "check-abi: rejects u64 and loff_t by value" check-abi.py tools/testdata/abi-by-value
+lint_rejects "check-abi: rejects fn pointers whose parameters are u64/loff_t" \
+	check-abi.py tools/testdata/abi-fnptr
+lint_rejects "check-abi: rejects #[repr(C)] mirrors that differ from the C struct" \
+	check-abi.py tools/testdata/abi-struct
+lint_rejects "check-abi: rejects hmkit_* declarations that differ from shim.h" \
+	check-abi.py tools/testdata/abi-proto
+lint "check-layers: src/ keeps its layers, and unsafe in sys/ and the pool's core/window" \
+	check-layers.py src
+lint "check-layers: accepts the good fixture" check-layers.py tools/testdata/layers-good
+lint_rejects "check-layers: rejects upward uses, unsafe and files in no layer" \
+	check-layers.py tools/testdata/layers-bad
 
 for fl in "${flavours[@]}"; do
 	log "flavour $fl: build"
@@ -65,6 +118,22 @@ for fl in "${flavours[@]}"; do
 		continue
 	fi
 	ok "$fl: hmkit.ko builds without warnings"
+	if [ "$fl" = "${flavours[0]}" ]; then
+		# The safe API's compile-fail cases, against this flavour's kernel
+		# crate (one flavour is enough: the cases are about types).
+		log "flavour $fl: compile-fail cases"
+		set +e
+		"$HMKIT_ROOT/tools/compile-fail.sh" "$fl" 2>&1 | tee "$work/cf-$fl.log"
+		set -e
+		while IFS= read -r line; do
+			case "$line" in
+			"ok - "*) pass=$((pass + 1)) ;;
+			"not ok - "*) fail=$((fail + 1)); failed+=("${line#not ok - }") ;;
+			esac
+		done < <(grep -aE '^(not )?ok - ' "$work/cf-$fl.log")
+		grep -q '^ok - compile-fail: the module builds' "$work/cf-$fl.log" ||
+			notok "compile-fail: harness ran" "see the output above"
+	fi
 	"$HMKIT_ROOT/tools/build-hmctl.sh"
 	"$HMKIT_ROOT/qemu/mkinitramfs.sh" "$fl"
 	run=("$HMKIT_ROOT/qemu/run.sh" --flavour "$fl" --no-build)

@@ -6,15 +6,15 @@
 hmkit_require_vm
 hmkit_load
 
-ktap_header
-ktap_plan 2
+ktap_print_header
+ktap_set_plan 2
 
 L=/tmp/layout.svg
 hmctl layout --svg $L >/dev/null
 set --
 for r in $(awk 'f && NF == 4 { print $1 } $1 == "region" { f = 1 }' $HMKIT_DEBUGFS/layout | sort -u); do set -- "$@" --expect "$r"; done
 for z in $(awk '$1 == "0" && $4 > 0 { print toupper($2) }' $HMKIT_DEBUGFS/zones); do set -- "$@" --expect "ZONE_$z"; done
-ktap_check layout_svg_well_formed_and_complete hmctl svg-check $L "$@" --expect "direct map" --expect "kmap()" \
+hmkit_check layout_svg_well_formed_and_complete hmctl svg-check $L "$@" --expect "direct map" --expect "kmap()" \
 	--expect "$(hmkit_val layout page_offset)" --expect "hmkit pool window"
 
 P=/tmp/pool.svg
@@ -23,8 +23,8 @@ id=$(hmkit_last_id)
 hmkit_ctl pool-map $id
 hmkit_ctl kmap $id
 hmctl pool --svg $P >/dev/null
-ktap_check pool_svg_well_formed_and_complete hmctl svg-check $P --expect "hmkit pool: $(hmkit_val pool slots) slots" \
+hmkit_check pool_svg_well_formed_and_complete hmctl svg-check $P --expect "hmkit pool: $(hmkit_val pool slots) slots" \
 	--expect "kernel pkmap: $(hmkit_val layout last_pkmap) slots" --expect "in use" --expect "awaiting flush"
 hmkit_ctl kunmap $id
 hmkit_ctl pool-unmap $id
-ktap_finish
+hmkit_finished

@@ -6,8 +6,8 @@
 hmkit_require_vm
 hmkit_load
 
-ktap_header
-ktap_plan 4
+ktap_print_header
+ktap_set_plan 4
 
 out=$(hmctl explain --json)
 n=$(echo "$out" | grep -c '"claim":')
@@ -15,9 +15,9 @@ verdicts=$(echo "$out" | grep -c -E '"verdict": "(holds|differs)"')
 lives=$(echo "$out" | grep '"live":' | grep -v -c -E '"live": "",?$|not measured')
 sources=$(echo "$out" | grep '"source":' | grep -c -E '[0-9]{3}_[0-9a-f]{16}\.txt')
 if [ "$n" -ge 20 ] && [ "$verdicts" = "$n" ] && [ "$lives" = "$n" ] && [ "$sources" = "$n" ]; then
-	ktap_pass explain_every_claim_live_and_judged
+	ktap_test_pass explain_every_claim_live_and_judged
 else
-	ktap_fail explain_every_claim_live_and_judged "$n claims, $verdicts verdicts, $lives live values, $sources sources"
+	hmkit_fail explain_every_claim_live_and_judged "$n claims, $verdicts verdicts, $lives live values, $sources sources"
 fi
 
 # verdict ID: the verdict given for claim ID.
@@ -25,15 +25,15 @@ verdict() { echo "$out" | awk -v id="\"$1\"," '$1 == "\"id\":" && $2 == id { f =
 po=$(hmkit_val layout page_offset)
 want=differs
 [ "$po" = 0xc0000000 ] && want=holds
-if [ "$(verdict page_offset_c0000000)" = $want ]; then ktap_pass explain_page_offset_verdict; else ktap_fail explain_page_offset_verdict "got $(verdict page_offset_c0000000), PAGE_OFFSET $po"; fi
+if [ "$(verdict page_offset_c0000000)" = $want ]; then ktap_test_pass explain_page_offset_verdict; else hmkit_fail explain_page_offset_verdict "got $(verdict page_offset_c0000000), PAGE_OFFSET $po"; fi
 
 lk=$(hmkit_val layout lowmem_kb)
 want=differs
 [ "$lk" = $((896 * 1024)) ] && want=holds
-if [ "$(verdict direct_map_896mb)" = $want ]; then ktap_pass explain_896mb_verdict; else ktap_fail explain_896mb_verdict "got $(verdict direct_map_896mb), lowmem $lk kB"; fi
+if [ "$(verdict direct_map_896mb)" = $want ]; then ktap_test_pass explain_896mb_verdict; else hmkit_fail explain_896mb_verdict "got $(verdict direct_map_896mb), lowmem $lk kB"; fi
 
 want=holds
 grep -q '^paging: 3-level PAE' $HMKIT_DEBUGFS/layout && want=differs
-if [ "$(verdict pkmap_4mb_1024_pages)" = $want ]; then ktap_pass explain_pkmap_size_verdict; else ktap_fail explain_pkmap_size_verdict "got $(verdict pkmap_4mb_1024_pages)"; fi
+if [ "$(verdict pkmap_4mb_1024_pages)" = $want ]; then ktap_test_pass explain_pkmap_size_verdict; else hmkit_fail explain_pkmap_size_verdict "got $(verdict pkmap_4mb_1024_pages)"; fi
 
-ktap_finish
+hmkit_finished

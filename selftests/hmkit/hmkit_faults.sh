@@ -14,12 +14,12 @@ hmkit_require_vm
 
 F=/sys/kernel/debug
 for d in failslab fail_page_alloc; do
-	[ -d $F/$d ] || ktap_skip_all "no $F/$d: needs CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS"
+	[ -d $F/$d ] || hmkit_skip_all "no $F/$d: needs CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS"
 done
-[ -f $F/failslab/require-start ] || ktap_skip_all "no stack-trace filter: needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER"
+[ -f $F/failslab/require-start ] || hmkit_skip_all "no stack-trace filter: needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER"
 
-ktap_header
-ktap_plan 6
+ktap_print_header
+ktap_set_plan 6
 
 hmkit_load
 mstart=$(hmkit_val layout vmalloc_start)
@@ -80,12 +80,12 @@ load_sweep() {
 }
 
 set -- $(load_sweep failslab 1 0 32 128 512 1024 2048 4096 6144 8192 12288 16384 24576 32768 49152 65536 131072)
-if [ "$2" -gt 0 ] && [ "$3" = clean ]; then ktap_pass failslab_during_load; else ktap_fail failslab_during_load "$*"; fi
-ktap_info "failslab: $1 injected, $2 loads failed cleanly"
+if [ "$2" -gt 0 ] && [ "$3" = clean ]; then ktap_test_pass failslab_during_load; else hmkit_fail failslab_during_load "$*"; fi
+hmkit_msg "failslab: $1 injected, $2 loads failed cleanly"
 # Two failures in a row: SLUB retries a failed slab page at a smaller order.
 set -- $(load_sweep fail_page_alloc 2 0 1 2 3 4 6 8 12 16 24 32 48 64 96 128)
-if [ "$2" -gt 0 ] && [ "$3" = clean ]; then ktap_pass fail_page_alloc_during_load; else ktap_fail fail_page_alloc_during_load "$*"; fi
-ktap_info "fail_page_alloc: $1 injected, $2 loads failed cleanly"
+if [ "$2" -gt 0 ] && [ "$3" = clean ]; then ktap_test_pass fail_page_alloc_during_load; else hmkit_fail fail_page_alloc_during_load "$*"; fi
+hmkit_msg "fail_page_alloc: $1 injected, $2 loads failed cleanly"
 
 # Operations: a refused allocation is ENOMEM and changes nothing; one the
 # kernel absorbs leaves the operation done.
@@ -112,20 +112,56 @@ for op in 'alloc 8' 'vmalloc 65536' 'pool-hold 32' 'pkmap-flush' 'alloc 1'; do
 		[ "$r" != ok ] || [ "$op" != 'pool-hold 32' ] || hmkit_ctl pool-release
 	done
 done
-if [ $enomem -gt 0 ] && [ -z "$bad" ]; then ktap_pass operations_fail_cleanly; else ktap_fail operations_fail_cleanly "$enomem ENOMEM of $fired_n injected:$bad"; fi
-ktap_info "operations: $fired_n failures injected, $enomem refused with ENOMEM"
+if [ $enomem -gt 0 ] && [ -z "$bad" ]; then ktap_test_pass operations_fail_cleanly; else hmkit_fail operations_fail_cleanly "$enomem ENOMEM of $fired_n injected:$bad"; fi
+hmkit_msg "operations: $fired_n failures injected, $enomem refused with ENOMEM"
 
-# The selftest itself allocates; under injection it must report, not crash.
-arm failslab 0
-failing sh -c "echo run >$HMKIT_DEBUGFS/selftest" 2>/dev/null
-disarm
-ktap_pass selftest_under_injection_survives
+# The selftest itself allocates (its report, its pages). Under injection,
+# moved through it by "space" as for the load, a run either succeeds with
+# a complete report whose every result is ok, or is refused with ENOMEM;
+# afterwards a normal run passes fully, and the kernel logged nothing bad.
+S=$HMKIT_DEBUGFS/selftest
+hmkit_log_mark selftest_under_injection
+bad="" fired_n=0 enomem=0
+for spec in failslab:0 failslab:64 failslab:256 failslab:1024 failslab:4096 failslab:16384 \
+	fail_page_alloc:0 fail_page_alloc:1 fail_page_alloc:4 fail_page_alloc:16 fail_page_alloc:64; do
+	type=${spec%%:*} space=${spec##*:}
+	arm "$type" "$space"
+	r=$(failing sh -c "echo run | hmctl write selftest" 2>/dev/null)
+	f=0
+	fired "$type" 1 && f=1
+	disarm
+	[ $f = 0 ] || fired_n=$((fired_n + 1))
+	case "$r" in
+	ok)
+		why=$(hmkit_ktap_clean <$S)
+		[ -z "$why" ] || bad="$bad [$spec: ok, but: $why]"
+		;;
+	ENOMEM) enomem=$((enomem + 1)) ;;
+	*) bad="$bad [$spec: ${r:-no answer}]" ;;
+	esac
+done
+r=$(echo run | hmctl write selftest 2>/dev/null)
+why=$(hmkit_ktap_clean <$S)
+[ "$r" = ok ] && [ -z "$why" ] || bad="$bad [normal run after injection: $r $why]"
+splat=$(hmkit_log_bad)
+[ -z "$splat" ] || bad="$bad [kernel log: $splat]"
+if [ $fired_n -gt 0 ] && [ -z "$bad" ]; then
+	ktap_test_pass selftest_under_injection_survives
+else
+	hmkit_fail selftest_under_injection_survives "$fired_n injected:$bad"
+fi
+hmkit_msg "selftest: $fired_n failures injected, $enomem runs refused with ENOMEM"
 
 # And everything works again.
 rmmod hmkit && insmod "$HMKIT_KO"
 hmkit_ctl alloc
 id=$(hmkit_last_id)
-ktap_check works_after_injection sh -c "printf 'pool-check $id\n' >$C && printf 'roundtrip $id\n' >$C && echo run >$HMKIT_DEBUGFS/selftest && ! grep -q '^not ok' $HMKIT_DEBUGFS/selftest"
-ktap_check unloads_after_injection sh -c "printf 'free $id\n' >$C && rmmod hmkit && insmod $HMKIT_KO"
+works_again() {
+	why=""
+	hmkit_ctl pool-check $id && hmkit_ctl roundtrip $id && echo run >$S && why=$(hmkit_ktap_clean <$S) && [ -z "$why" ] ||
+		{ echo "${why:-a command failed}"; return 1; }
+}
+hmkit_check works_after_injection works_again
+hmkit_check unloads_after_injection sh -c "printf 'free $id\n' >$C && rmmod hmkit && insmod $HMKIT_KO"
 
-ktap_finish
+hmkit_finished

@@ -3,7 +3,7 @@
 # Every writable hmkit file against a corpus of junk: empty, huge, binary,
 # overflowing numbers, unknown verbs, partial and concurrent writes. Each
 # is refused with an errno, nothing changes, every file still reads and
-# the pool still works.
+# the pool still works. Racing vmalloc writers cannot get past the cap.
 . "$(dirname "$0")/ktap.sh"
 hmkit_require_vm
 hmkit_load
@@ -11,8 +11,8 @@ hmkit_load
 D=$HMKIT_DEBUGFS
 writable=$(cd $D && for f in *; do [ "$(stat -c %a "$f")" = 600 ] || [ "$(stat -c %a "$f")" = 200 ] && echo "$f"; done)
 
-ktap_header
-ktap_plan $(($(echo "$writable" | wc -l) + 4))
+ktap_print_header
+ktap_set_plan $(($(echo "$writable" | wc -l) + 5))
 
 hmkit_ctl alloc
 id=$(hmkit_last_id)
@@ -38,7 +38,7 @@ for f in $writable; do
 	# A valid command split over several write()s: each piece is refused.
 	r=$(printf 'pool-flush\n' | hmctl write --split 3 "$f" 2>/dev/null | sort -u | tr '\n' ' ')
 	[ "$r" = "EINVAL " ] || bad="$bad [split: $r]"
-	if [ -z "$bad" ]; then ktap_pass "junk_refused_by_$f"; else ktap_fail "junk_refused_by_$f" "$bad"; fi
+	if [ -z "$bad" ]; then ktap_test_pass "junk_refused_by_$f"; else hmkit_fail "junk_refused_by_$f" "$bad"; fi
 done
 
 # Concurrent junk from several writers on every writable file.
@@ -50,13 +50,37 @@ done
 wait
 
 after=$(snapshot)
-if [ "$before" = "$after" ]; then ktap_pass state_unchanged; else ktap_fail state_unchanged "$(printf '%s\n---\n%s' "$before" "$after" | head -20)"; fi
+if [ "$before" = "$after" ]; then ktap_test_pass state_unchanged; else hmkit_fail state_unchanged "$(printf '%s\n---\n%s' "$before" "$after" | head -20)"; fi
 
 ok=1
 for f in $D/*; do [ -w "$f" ] && [ "$(stat -c %a "$f")" = 200 ] && continue; cat "$f" >/dev/null || ok=0; done
-if [ $ok = 1 ]; then ktap_pass every_file_reads; else ktap_fail every_file_reads; fi
+if [ $ok = 1 ]; then ktap_test_pass every_file_reads; else hmkit_fail every_file_reads; fi
 
-ktap_check pool_still_works hmkit_ctl pool-check $id
-ktap_check module_still_unloads sh -c "hmkit_ctl() { printf '%s\n' \"\$*\" >$D/control; }; hmkit_ctl free $id && rmmod hmkit && insmod $HMKIT_KO"
+hmkit_check pool_still_works hmkit_ctl pool-check $id
 
-ktap_finish
+# Racing writers against the cap on live vmalloc areas (32 MiB): however
+# their checks interleave, only as many 16 MiB areas as fit are made.
+MIB16=16777216
+t0=$(hmkit_val control vmalloc_bytes)
+id0=$(hmkit_last_id)
+for w in 1 2 3 4 5 6; do
+	(printf 'vmalloc %s\n' $MIB16 | hmctl write control >/tmp/hostile.vmalloc.$w 2>/dev/null) &
+done
+wait
+oks=$(cat /tmp/hostile.vmalloc.* | grep -cx ok)
+nospc=$(cat /tmp/hostile.vmalloc.* | grep -cx ENOSPC)
+t1=$(hmkit_val control vmalloc_bytes)
+made=$(awk -v id0="$id0" '$1 == "vmalloc" && $2 > id0 { print $2 }' $D/control)
+fit=$(((2 * MIB16 - ${t0:-0}) / MIB16))
+if [ -n "$t0" ] && [ "$oks" = $fit ] && [ "$nospc" = $((6 - fit)) ] && [ "$(echo "$made" | grep -c .)" = $fit ] &&
+	[ "$t1" = $((t0 + fit * MIB16)) ]; then
+	ktap_test_pass vmalloc_cap_holds_against_racing_writers
+else
+	hmkit_fail vmalloc_cap_holds_against_racing_writers "vmalloc_bytes ${t0:-missing} -> $t1: $oks made, $nospc ENOSPC, want $fit and $((6 - fit)); results $(cat /tmp/hostile.vmalloc.* | xargs)"
+fi
+for i in $made; do hmkit_ctl free $i; done
+rm -f /tmp/hostile.vmalloc.*
+
+hmkit_check module_still_unloads sh -c "hmkit_ctl() { printf '%s\n' \"\$*\" >$D/control; }; hmkit_ctl free $id && rmmod hmkit && insmod $HMKIT_KO"
+
+hmkit_finished

@@ -6,12 +6,12 @@
 hmkit_require_vm
 
 K=/sys/kernel/debug/kmemleak
-[ -w $K ] || ktap_skip_all "no $K: needs CONFIG_DEBUG_KMEMLEAK"
-ktap_header
-ktap_plan 1
+[ -w $K ] || hmkit_skip_all "no $K: needs CONFIG_DEBUG_KMEMLEAK"
+ktap_print_header
+ktap_set_plan 1
 sleep 6
 echo scan >$K
 echo scan >$K
 leaks=$(cat $K)
-if [ -z "$leaks" ]; then ktap_pass kmemleak_clean; else ktap_fail kmemleak_clean "$(echo "$leaks" | head -40)"; fi
-ktap_finish
+if [ -z "$leaks" ]; then ktap_test_pass kmemleak_clean; else hmkit_fail kmemleak_clean "$(echo "$leaks" | head -40)"; fi
+hmkit_finished

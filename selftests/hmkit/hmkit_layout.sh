@@ -6,8 +6,8 @@
 hmkit_require_vm
 hmkit_load
 
-ktap_header
-ktap_plan 8
+ktap_print_header
+ktap_set_plan 8
 
 L=$HMKIT_DEBUGFS/layout
 rows=$(awk 'f && NF == 4 { print } $1 == "region" { f = 1 }' $L)
@@ -20,33 +20,33 @@ tiling=$(echo "$rows" | awk "$HMKIT_AWK_HEX"'
 	e <= s { print $1 " is empty or reversed"; bad = 1 }
 	{ prev = e; pe = $3 }
 	END { if (prev != 4294967296) print "last row ends at " pe; }')
-if [ -z "$tiling" ] && [ -n "$rows" ]; then ktap_pass layout_rows_tile_4g_in_order; else ktap_fail layout_rows_tile_4g_in_order "$tiling"; fi
+if [ -z "$tiling" ] && [ -n "$rows" ]; then ktap_test_pass layout_rows_tile_4g_in_order; else hmkit_fail layout_rows_tile_4g_in_order "$tiling"; fi
 
 names=$(echo "$rows" | awk '{ print $1 }' | sort -u | tr '\n' ' ')
 missing=""
 for r in user lowmem vmalloc pkmap ldt_remap cpu_entry_area fixmap kmap_local; do
 	echo " $names" | grep -q " $r " || missing="$missing $r"
 done
-if [ -z "$missing" ]; then ktap_pass layout_names_every_region; else ktap_fail layout_names_every_region "missing:$missing"; fi
+if [ -z "$missing" ]; then ktap_test_pass layout_names_every_region; else hmkit_fail layout_names_every_region "missing:$missing"; fi
 
 vt=$(awk '/^VmallocTotal:/ { print $2 }' /proc/meminfo)
 vk=$(hmkit_val layout vmalloc_kb)
 vs=$(dec "$(hmkit_val layout vmalloc_start)")
 ve=$(dec "$(hmkit_val layout vmalloc_end)")
-if [ "$vt" = "$vk" ] && [ $(((ve - vs) / 1024)) = "$vt" ]; then ktap_pass layout_vmalloc_matches_meminfo; else ktap_fail layout_vmalloc_matches_meminfo "VmallocTotal $vt, layout $vk"; fi
+if [ "$vt" = "$vk" ] && [ $(((ve - vs) / 1024)) = "$vt" ]; then ktap_test_pass layout_vmalloc_matches_meminfo; else hmkit_fail layout_vmalloc_matches_meminfo "VmallocTotal $vt, layout $vk"; fi
 
 # high_memory is where ZONE_NORMAL's pages end in the direct map.
 po=$(dec "$(hmkit_val layout page_offset)")
 hm=$(dec "$(hmkit_val layout high_memory)")
 normal_end=$(awk '$2 == "Normal" { print $3 + $4 }' $HMKIT_DEBUGFS/zones)
-if [ $((po + normal_end * 4096)) = "$hm" ]; then ktap_pass layout_high_memory_is_end_of_normal_zone; else ktap_fail layout_high_memory_is_end_of_normal_zone "page_offset $po + $normal_end pages != high_memory $hm"; fi
+if [ $((po + normal_end * 4096)) = "$hm" ]; then ktap_test_pass layout_high_memory_is_end_of_normal_zone; else hmkit_fail layout_high_memory_is_end_of_normal_zone "page_offset $po + $normal_end pages != high_memory $hm"; fi
 
 lp=$(hmkit_val layout last_pkmap)
 pb=$(dec "$(hmkit_val layout pkmap_base)")
 pe=$(dec "$(hmkit_val layout pkmap_end)")
 want=1024
 grep -q '^paging: 3-level PAE' $L && want=512
-if [ "$lp" = $want ] && [ $((pe - pb)) = $((lp * 4096)) ]; then ktap_pass layout_pkmap_size; else ktap_fail layout_pkmap_size "last_pkmap $lp (want $want), pkmap $pb-$pe"; fi
+if [ "$lp" = $want ] && [ $((pe - pb)) = $((lp * 4096)) ]; then ktap_test_pass layout_pkmap_size; else hmkit_fail layout_pkmap_size "last_pkmap $lp (want $want), pkmap $pb-$pe"; fi
 
 # The kernel's page-table dump marks where each area starts. The first
 # range it prints after a marker must start at our boundary of the same
@@ -55,7 +55,7 @@ if [ "$lp" = $want ] && [ $((pe - pb)) = $((lp * 4096)) ]; then ktap_pass layout
 # shows at PKMAP_BASE and "Persistent kmap() Area" one page later.
 PT=/sys/kernel/debug/page_tables/kernel
 if [ ! -r $PT ]; then
-	ktap_skip layout_agrees_with_ptdump "no $PT: needs CONFIG_PTDUMP_DEBUGFS"
+	hmkit_skip layout_agrees_with_ptdump "no $PT: needs CONFIG_PTDUMP_DEBUGFS"
 else
 	bad=""
 	for pair in "Kernel Mapping:page_offset" "vmalloc() Area:vmalloc_start" "vmalloc() End:vmalloc_end" \
@@ -69,10 +69,10 @@ else
 			bad="$bad [$marker: dump $first, layout $key $(hmkit_val layout "$key")]"
 		fi
 	done
-	if [ -z "$bad" ]; then ktap_pass layout_agrees_with_ptdump; else ktap_fail layout_agrees_with_ptdump "$bad"; fi
+	if [ -z "$bad" ]; then ktap_test_pass layout_agrees_with_ptdump; else hmkit_fail layout_agrees_with_ptdump "$bad"; fi
 fi
 
-ktap_check hmctl_layout_text sh -c 'hmctl layout | grep -q "kmap_local/kmap_atomic slots"'
-ktap_check hmctl_layout_json sh -c 'hmctl layout --json | grep -q "\"last_pkmap\": '"$lp"'"'
+hmkit_check hmctl_layout_text sh -c 'hmctl layout | grep -q "kmap_local/kmap_atomic slots"'
+hmkit_check hmctl_layout_json sh -c 'hmctl layout --json | grep -q "\"last_pkmap\": '"$lp"'"'
 
-ktap_finish
+hmkit_finished

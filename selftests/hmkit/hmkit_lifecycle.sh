@@ -13,8 +13,8 @@ CYCLES=${HMKIT_CYCLES:-100}
 FREE_SLACK_PAGES=64
 SLAB_SLACK_KB=256
 
-ktap_header
-ktap_plan 4
+ktap_print_header
+ktap_set_plan 5
 
 D=$HMKIT_DEBUGFS
 settle() { sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1; }
@@ -41,9 +41,33 @@ done
 settle
 f0=$(free_pages) s0=$(slab_kb) v0=$(vm_pages)
 
-# Readers: keep opening every file while modules come and go.
-(while :; do cat $D/* >/dev/null 2>&1; done) &
+# Readers: keep opening every file while the module is loaded and used.
+# They pause for each rmmod: an open() that lands after rmmod has begun
+# (module GOING) but before the module's exit has removed the files makes
+# debugfs WARN "debugfs file owner did not clean up at exit", for any
+# module; with panic_on_warn that ends the run. So rmmod waits until the
+# readers say they are idle (the ack file), and they wait for it to finish.
+pause=/tmp/lifecycle-pause.$$ ack=/tmp/lifecycle-ack.$$
+rm -f $pause $ack
+(while :; do
+	if [ -e $pause ]; then
+		touch $ack
+		sleep 0.05
+		continue
+	fi
+	rm -f $ack
+	cat $D/* >/dev/null 2>&1
+done) &
 readers=$!
+# Stops the readers (returns once they are idle) / lets them go on.
+readers_pause() {
+	rm -f $ack
+	touch $pause
+	n=0
+	while [ ! -e $ack ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n + 1)); done
+	[ -e $ack ]
+}
+readers_resume() { rm -f $pause; }
 fails=0 busy=0
 i=0
 while [ $i -lt $CYCLES ]; do
@@ -53,25 +77,43 @@ while [ $i -lt $CYCLES ]; do
 	{ echo alloc 4 >$c && echo kmap 1 >$c && echo kmap 2 >$c && echo pool-map 3 >$c &&
 		echo pool-map 3 >$c && echo pool-hold 16 >$c && echo vmalloc 65536 >$c &&
 		echo roundtrip 4 >$c; } || fails=$((fails + 1))
-	# A reader may hold a file open (and so the module): retry.
+	readers_pause || fails=$((fails + 1))
 	n=0
 	until rmmod hmkit 2>/dev/null; do
 		n=$((n + 1))
 		busy=$((busy + 1))
 		[ $n -lt 200 ] || { fails=$((fails + 1)); break; }
 	done
+	readers_resume
 done
 kill $readers
 wait $readers 2>/dev/null
-if [ $fails = 0 ]; then ktap_pass "cycles_clean_$CYCLES"; else ktap_fail "cycles_clean_$CYCLES" "$fails failures ($busy rmmod retries)"; fi
-ktap_info "rmmod retried $busy times while readers held files open"
+rm -f $pause $ack
+if [ $fails = 0 ]; then ktap_test_pass "cycles_clean_$CYCLES"; else hmkit_fail "cycles_clean_$CYCLES" "$fails failures ($busy rmmod retries)"; fi
+hmkit_msg "rmmod retried $busy times while readers held files open"
 
 settle
 f1=$(free_pages) s1=$(slab_kb) v1=$(vm_pages)
-ktap_info "free pages $f0 -> $f1, slab $s0 -> $s1 kB, vmalloc pages $v0 -> $v1"
-if [ $((f0 - f1)) -le $FREE_SLACK_PAGES ]; then ktap_pass free_pages_back; else ktap_fail free_pages_back "lost $((f0 - f1)) pages"; fi
-if [ $((s1 - s0)) -le $SLAB_SLACK_KB ]; then ktap_pass slab_back; else ktap_fail slab_back "slab grew $((s1 - s0)) kB"; fi
-if [ "$v1" -le "$v0" ]; then ktap_pass vmalloc_back; else ktap_fail vmalloc_back "vmalloc pages $v0 -> $v1"; fi
+hmkit_msg "free pages $f0 -> $f1, slab $s0 -> $s1 kB, vmalloc pages $v0 -> $v1"
+if [ $((f0 - f1)) -le $FREE_SLACK_PAGES ]; then ktap_test_pass free_pages_back; else hmkit_fail free_pages_back "lost $((f0 - f1)) pages"; fi
+if [ $((s1 - s0)) -le $SLAB_SLACK_KB ]; then ktap_test_pass slab_back; else hmkit_fail slab_back "slab grew $((s1 - s0)) kB"; fi
+if [ "$v1" -le "$v0" ]; then ktap_test_pass vmalloc_back; else hmkit_fail vmalloc_back "vmalloc pages $v0 -> $v1"; fi
 
+# A file held open holds the module: rmmod is refused (EBUSY, exit status
+# non-zero) and the module keeps working; once closed, rmmod succeeds.
 hmkit_load
-ktap_finish
+exec 3<$D/version
+if rmmod hmkit 2>/dev/null; then
+	exec 3<&-
+	hmkit_fail rmmod_refused_while_a_file_is_open "rmmod succeeded with $D/version open"
+	hmkit_load
+else
+	ok=1
+	grep -q '^hmkit:' $D/version || ok=0
+	exec 3<&-
+	rmmod hmkit || ok=0
+	[ $ok = 1 ] && ktap_test_pass rmmod_refused_while_a_file_is_open ||
+		hmkit_fail rmmod_refused_while_a_file_is_open "module did not keep working or did not unload once closed"
+	hmkit_load
+fi
+hmkit_finished

@@ -5,8 +5,8 @@
 hmkit_require_vm
 hmkit_load
 
-ktap_header
-ktap_plan 6
+ktap_print_header
+ktap_set_plan 6
 
 # Free pages move between two reads; everything else must be equal.
 FREE_SLACK=1024
@@ -25,9 +25,9 @@ n_ours=$(echo "$ours" | grep -c .)
 n_theirs=$(echo "$theirs" | grep -c .)
 if [ "$n_ours" = "$n_theirs" ] && [ "$n_ours" -ge 3 ] &&
 	[ "$(echo "$ours" | awk '{ print $1 }')" = "$(echo "$theirs" | awk '{ print $1 }')" ]; then
-	ktap_pass zones_same_zones_as_zoneinfo
+	ktap_test_pass zones_same_zones_as_zoneinfo
 else
-	ktap_fail zones_same_zones_as_zoneinfo "ours: $(echo "$ours" | awk '{ print $1 }' | xargs) zoneinfo: $(echo "$theirs" | awk '{ print $1 }' | xargs)"
+	hmkit_fail zones_same_zones_as_zoneinfo "ours: $(echo "$ours" | awk '{ print $1 }' | xargs) zoneinfo: $(echo "$theirs" | awk '{ print $1 }' | xargs)"
 fi
 
 # zoneinfo prints start_pfn only for populated zones; compare it there.
@@ -43,19 +43,19 @@ diff=$(printf '%s\n---\n%s\n' "$ours" "$theirs" | awk -v slack=$FREE_SLACK '
 		d = a[6] - $6; if (d < 0) d = -d
 		if (d > slack) print $1 " free " a[6] " vs " $6
 	}')
-if [ -z "$diff" ]; then ktap_pass zones_fields_match_zoneinfo; else ktap_fail zones_fields_match_zoneinfo "$diff"; fi
+if [ -z "$diff" ]; then ktap_test_pass zones_fields_match_zoneinfo; else hmkit_fail zones_fields_match_zoneinfo "$diff"; fi
 
 high_kb=$(awk '$1 == "0" && $8 == 1 { s += $6 } END { print s * 4 }' $HMKIT_DEBUGFS/zones)
 low_kb=$(awk '$1 == "0" && $8 == 0 { s += $6 } END { print s * 4 }' $HMKIT_DEBUGFS/zones)
 mi_high=$(awk '/^HighTotal:/ { print $2 }' /proc/meminfo)
 mi_low=$(awk '/^LowTotal:/ { print $2 }' /proc/meminfo)
-if [ "$high_kb" = "$mi_high" ] && [ "$high_kb" -gt 0 ]; then ktap_pass zones_highmem_managed_is_hightotal; else ktap_fail zones_highmem_managed_is_hightotal "zones $high_kb kB, HighTotal $mi_high kB"; fi
-if [ "$low_kb" = "$mi_low" ]; then ktap_pass zones_lowmem_managed_is_lowtotal; else ktap_fail zones_lowmem_managed_is_lowtotal "zones $low_kb kB, LowTotal $mi_low kB"; fi
+if [ "$high_kb" = "$mi_high" ] && [ "$high_kb" -gt 0 ]; then ktap_test_pass zones_highmem_managed_is_hightotal; else hmkit_fail zones_highmem_managed_is_hightotal "zones $high_kb kB, HighTotal $mi_high kB"; fi
+if [ "$low_kb" = "$mi_low" ]; then ktap_test_pass zones_lowmem_managed_is_lowtotal; else hmkit_fail zones_lowmem_managed_is_lowtotal "zones $low_kb kB, LowTotal $mi_low kB"; fi
 
 total=$(awk '$1 == "total" { print $4, $5, $6 }' $HMKIT_DEBUGFS/zones)
 sums=$(awk '$1 == "0" { sp += $4; pr += $5; ma += $6 } END { print sp, pr, ma }' $HMKIT_DEBUGFS/zones)
-if [ -n "$total" ] && [ "$total" = "$sums" ]; then ktap_pass zones_total_row; else ktap_fail zones_total_row "total '$total', sums '$sums'"; fi
+if [ -n "$total" ] && [ "$total" = "$sums" ]; then ktap_test_pass zones_total_row; else hmkit_fail zones_total_row "total '$total', sums '$sums'"; fi
 
-ktap_check hmctl_zones_json sh -c 'hmctl zones --json | grep -q "\"managed\""'
+hmkit_check hmctl_zones_json sh -c 'hmctl zones --json | grep -q "\"managed\""'
 
-ktap_finish
+hmkit_finished

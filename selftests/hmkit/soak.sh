@@ -19,9 +19,9 @@ dir=/tmp/soak.$$
 mkdir -p $dir
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 
-ktap_header
-ktap_plan 6
-ktap_info "soaking for ${secs}s on $cpus CPUs"
+ktap_print_header
+ktap_set_plan 6
+hmkit_msg "soaking for ${secs}s on $cpus CPUs"
 
 # loop NAME COMMANDS: repeat COMMANDS until the end, counting failures.
 loop() {
@@ -46,16 +46,16 @@ wait
 
 for w in roundtrip pkmap vmalloc selftest readers; do
 	set -- $(cat $dir/$w)
-	if [ "${1:-0}" -gt 0 ] && [ "$2" = 0 ]; then ktap_pass "soak_$w"; else ktap_fail "soak_$w" "${2:-?} of ${1:-0} rounds failed"; fi
-	ktap_info "$w: $1 rounds"
+	if [ "${1:-0}" -gt 0 ] && [ "$2" = 0 ]; then ktap_test_pass "soak_$w"; else hmkit_fail "soak_$w" "${2:-?} of ${1:-0} rounds failed"; fi
+	hmkit_msg "$w: $1 rounds"
 done
 out=$(cat $dir/stress.json)
 ops=$(echo "$out" | awk -F'[:,]' '/"ops"/ { print $2 + 0 }')
 if [ "${ops:-0}" -gt 0 ] && echo "$out" | grep -q '"mismatches": 0' && echo "$out" | grep -q '"errors": 0'; then
-	ktap_pass soak_pool_stress
+	ktap_test_pass soak_pool_stress
 else
-	ktap_fail soak_pool_stress "$out"
+	hmkit_fail soak_pool_stress "$out"
 fi
-ktap_info "pool stress: $(echo "$out" | tr -d '\n ')"
+hmkit_msg "pool stress: $(echo "$out" | tr -d '\n ')"
 rm -rf $dir
-ktap_finish
+hmkit_finished
