@@ -105,7 +105,7 @@ fn run(pool: &Pool, mech: Mechanism, iters: u32, wset: u32) -> Result<Sample> {
         Mechanism::KmapLocal => {
             flushes = i64::from(iters);
             timed(pages, iters, |p| {
-                black_box(p.map_local(|b| b[off]));
+                black_box(p.map_local(|b| b[off])?);
                 Ok(())
             })?
         }

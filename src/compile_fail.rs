@@ -14,7 +14,7 @@ use kernel::prelude::*;
 /// E0500: writing a page through `kmap_atomic` while a `kmap_local` view
 /// of it is alive.
 #[cfg(hmkit_compile_fail = "write_while_local_view")]
-fn write_while_local_view(page: &mut OwnedPage) -> u8 {
+fn write_while_local_view(page: &mut OwnedPage) -> Result<u8> {
     page.map_local(|view| {
         let _ = page.atomic_write(0, &[1]);
         view[0]
@@ -62,10 +62,49 @@ fn window_read_is_unsafe(w: &crate::sys::window::VmWindow) {
     let _ = w.read(0, 0, &mut b);
 }
 
-/// E0599: the atomic mapping runs no caller code (no closure to sleep in).
+/// E0308: the atomic mapping runs no caller code: it takes a buffer to
+/// copy into, not a closure that could sleep with preemption off.
 #[cfg(hmkit_compile_fail = "no_closure_in_atomic")]
 fn no_closure_in_atomic(page: &OwnedPage) {
-    page.map_atomic(|v| v[0]);
+    let _ = page.atomic_read(0, |v: &[u8]| v[0]);
+}
+
+/// E0597: a pool mapping cannot outlive the page it maps.
+#[cfg(hmkit_compile_fail = "pool_map_outlives_page")]
+fn pool_map_outlives_page(pool: &Pool) -> Result {
+    let m;
+    {
+        let page = OwnedPage::alloc_high()?;
+        m = pool.map(&page, Wait::No)?;
+    }
+    let mut b = [0u8; 1];
+    m.read(0, &mut b)
+}
+
+/// E0521: a kmap_local view cannot leave its closure (it is unmapped
+/// when the closure returns).
+#[cfg(hmkit_compile_fail = "local_view_escapes")]
+fn local_view_escapes(page: &OwnedPage) {
+    let mut keep: &[u8] = &[];
+    let _ = page.map_local(|v| keep = v);
+    let _ = keep;
+}
+
+/// E0133: pointing a window slot at a page needs `unsafe` (the slot must
+/// be clear and flushed).
+#[cfg(hmkit_compile_fail = "window_set_is_unsafe")]
+fn window_set_is_unsafe(w: &crate::sys::window::VmWindow, page: &OwnedPage) {
+    w.set(0, page);
+}
+
+/// E0308: the core writes only with the page borrowed mutably.
+#[cfg(hmkit_compile_fail = "core_write_needs_mut_page")]
+fn core_write_needs_mut_page(
+    core: &crate::pool::core::Core<KVec<core::sync::atomic::AtomicU32>, crate::sys::window::VmWindow>,
+    r: &crate::pool::core::SlotRef,
+    page: &OwnedPage,
+) {
+    let _ = core.write(r, page, 0, &[1]);
 }
 
 /// E0599: a slot token cannot be copied, so a slot cannot be released

@@ -6,7 +6,7 @@
 //! vmalloc areas. Userspace names them by handle only, never by pfn or
 //! address.
 
-use crate::logic::parse::{Command, Id, MAX_ALLOC, MAX_VMALLOC_TOTAL};
+use crate::logic::parse::{Command, Id, MAX_ALLOC, MAX_VMALLOC_SPACE};
 use crate::logic::{pattern, pkmap};
 use crate::pool::{Held, Pool, Wait};
 use crate::sys;
@@ -44,13 +44,15 @@ pub(crate) struct Objects {
     pool: Arc<Pool>,
     /// Pages `pool-hold` made.
     held: KVec<Id>,
-    /// Bytes of live vmalloc areas.
+    /// Bytes of the live vmalloc areas.
     vmalloc_bytes: usize,
+    /// Vmalloc space they take, guard pages included ([`vmalloc_charge`]).
+    vmalloc_space: usize,
 }
 
 impl Objects {
     pub(crate) fn new(pool: Arc<Pool>) -> Self {
-        Objects { list: KVec::new(), next_id: 1, last_flush_cycled: 0, pool, held: KVec::new(), vmalloc_bytes: 0 }
+        Objects { list: KVec::new(), next_id: 1, last_flush_cycled: 0, pool, held: KVec::new(), vmalloc_bytes: 0, vmalloc_space: 0 }
     }
 
     /// Drops every pool mapping object `id` holds.
@@ -71,7 +73,10 @@ impl Objects {
                     return Err(EBUSY);
                 }
             }
-            Some(Object { kind: Kind::Vmalloc { buf }, .. }) => self.vmalloc_bytes -= buf.len(),
+            Some(Object { kind: Kind::Vmalloc { buf }, .. }) => {
+                self.vmalloc_bytes -= buf.len();
+                self.vmalloc_space -= vmalloc_charge(buf.len());
+            }
             None => {}
         }
         *slot = None;
@@ -187,14 +192,15 @@ impl Objects {
                 Ok(())
             }
             Command::Vmalloc(bytes) => {
-                let total = self.vmalloc_bytes + bytes as usize;
-                if total > MAX_VMALLOC_TOTAL as usize {
+                let space = self.vmalloc_space + vmalloc_charge(bytes as usize);
+                if space > MAX_VMALLOC_SPACE as usize {
                     return Err(ENOSPC);
                 }
                 self.reserve(1)?;
                 let buf = VVec::from_elem(0u8, bytes as usize, GFP_KERNEL | __GFP_NOWARN)?;
                 self.push(Kind::Vmalloc { buf })?;
-                self.vmalloc_bytes = total;
+                self.vmalloc_bytes += bytes as usize;
+                self.vmalloc_space = space;
                 Ok(())
             }
             Command::PkmapFlush => {
@@ -272,6 +278,7 @@ impl Objects {
         writeln!(out, "pkmap_flush_cycled: {}", self.last_flush_cycled)?;
         writeln!(out, "pool_held: {}", self.held.len())?;
         writeln!(out, "vmalloc_bytes: {}", self.vmalloc_bytes)?;
+        writeln!(out, "vmalloc_space: {}", self.vmalloc_space)?;
         for o in self.live() {
             match &o.kind {
                 Kind::Page { page, kmap_addr, roundtrips, pool } => writeln!(
@@ -327,6 +334,14 @@ impl Objects {
     }
 }
 
+/// The vmalloc address space an area of `bytes` takes: its pages, and the
+/// guard page vmalloc puts after each area. Charged against
+/// `MAX_VMALLOC_SPACE`, so many tiny areas cannot use more space than a
+/// few large ones.
+fn vmalloc_charge(bytes: usize) -> usize {
+    bytes.div_ceil(PAGE_SIZE) * PAGE_SIZE + PAGE_SIZE
+}
+
 /// Writes through a pool mapping and reads back through kmap_local, then
 /// the other way round through a second map of the page, which must get the
 /// same slot (unless a flush took it meanwhile). `EIO` on any difference.
@@ -340,8 +355,8 @@ fn pool_check(pool: &Pool, page: &mut OwnedPage) -> Result {
     first.write(128, &a)?;
     let flushes = pool.stats_flushes();
     drop(first);
-    let via_local = page.map_local(|v| v[128..128 + LEN] == a);
-    page.map_local_mut(|v| v[256..256 + LEN].copy_from_slice(&b));
+    let via_local = page.map_local(|v| v[128..128 + LEN] == a)?;
+    page.map_local_mut(|v| v[256..256 + LEN].copy_from_slice(&b))?;
     let second = pool.map(page, Wait::No)?;
     second.read(256, &mut buf)?;
     let same_slot = second.slot() == slot || pool.stats_flushes() != flushes;
@@ -360,7 +375,7 @@ fn pool_check(pool: &Pool, page: &mut OwnedPage) -> Result {
 fn roundtrip(page: &mut OwnedPage, seed: u8, round: u32) -> Result {
     let mut buf = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
     if round % 2 == 0 {
-        page.map_local_mut(|v| pattern::fill(v, seed, 0));
+        page.map_local_mut(|v| pattern::fill(v, seed, 0))?;
     } else {
         pattern::fill(&mut buf, seed, 0);
         page.atomic_write(0, &buf)?;
@@ -369,7 +384,7 @@ fn roundtrip(page: &mut OwnedPage, seed: u8, round: u32) -> Result {
     page.atomic_read(0, &mut buf)?;
     let atomic_ok = pattern::matches(&buf, seed, 0);
     let kmap_ok = pattern::matches(page.kmap().bytes(), seed, 0);
-    let local_ok = page.map_local(|v| pattern::matches(v, seed, 0));
+    let local_ok = page.map_local(|v| pattern::matches(v, seed, 0))?;
     if atomic_ok && kmap_ok && local_ok {
         Ok(())
     } else {

@@ -14,7 +14,7 @@
 
 use crate::control::Objects;
 use crate::logic::parse;
-use crate::pool::Pool;
+use crate::pool::{Deadline, Pool, Wait};
 use crate::stress;
 use crate::sys;
 use crate::sys::debugfs::{Control, Dir, Show};
@@ -63,13 +63,14 @@ impl Control for ControlFile {
         };
         // A blocking pool-map: try, and wait for a slot without holding the
         // objects' lock, so that the unmap it waits for can run.
-        let mut left = kernel::time::msecs_to_jiffies(sys::param_wait_ms());
+        let deadline = Deadline::after(Wait::Ms(sys::param_wait_ms()));
         loop {
+            let seen = self.pool.events();
             match self.objects.lock().apply(cmd) {
                 Err(e) if e == EAGAIN => {}
                 r => return r,
             }
-            left = self.pool.wait_for_slot(left)?;
+            self.pool.wait_for_event(seen, deadline)?;
         }
     }
 }

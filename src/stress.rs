@@ -92,12 +92,15 @@ pub(crate) fn run(pool: &Arc<Pool>, totals: &Totals, ops: u32, npages: u32, wait
                 }
             };
             let mut word = [0u8; 4];
-            let ok = map.read(off, &mut word).is_ok() && u32::from_ne_bytes(word) == stamps[i];
-            if !ok || map.write(off, &stamp.to_ne_bytes()).is_err() {
+            if map.read(off, &mut word).is_err() || u32::from_ne_bytes(word) != stamps[i] {
                 mismatches += 1;
             }
+            // Count one mismatch once: the stamp moves on only when written.
+            match map.write(off, &stamp.to_ne_bytes()) {
+                Ok(()) => stamps[i] = stamp,
+                Err(_) => mismatches += 1,
+            }
         }
-        stamps[i] = stamp;
         let page = &pages[i];
         // Keep some mappings across operations; drop a random one of them.
         let r = rng.next();
@@ -109,7 +112,7 @@ pub(crate) fn run(pool: &Arc<Pool>, totals: &Totals, ops: u32, npages: u32, wait
         }
         if op % 4 == 0 {
             let local = page.map_local(|v| u32::from_ne_bytes([v[off], v[off + 1], v[off + 2], v[off + 3]]));
-            if local != stamps[i] {
+            if local != Ok(stamps[i]) {
                 mismatches += 1;
             }
         }

@@ -16,7 +16,8 @@
 //! roundtrip ID        write a pattern through kmap_local, check it through
 //!                     kmap_atomic and kmap(); EIO on a mismatch
 //! vmalloc BYTES       vmalloc an area (1..=16 MiB; ENOSPC once the live
-//!                     areas would pass 32 MiB in all)
+//!                     areas would take more vmalloc space, pages and guard
+//!                     pages, than two 16 MiB areas)
 //! pkmap-flush         cycle the kernel's pkmap through all its slots, so it
 //!                     wraps and flushes the entries nobody holds
 //! pool-map ID         map page ID through hmkit's pool and hold it; waits
@@ -40,9 +41,11 @@ pub(crate) type Id = u32;
 pub(crate) const MAX_ALLOC: u32 = 1024;
 /// The largest `vmalloc` area.
 pub(crate) const MAX_VMALLOC: u32 = 16 << 20;
-/// The most bytes of live `vmalloc` areas at once: a quarter of i386's
-/// default 128 MiB vmalloc space, so tests cannot starve the kernel of it.
-pub(crate) const MAX_VMALLOC_TOTAL: u32 = 32 << 20;
+/// The most vmalloc space live `vmalloc` areas may take at once, counting
+/// each area's pages and the guard page after it: two of the largest
+/// areas, about a quarter of i386's default 128 MiB vmalloc space, so
+/// tests cannot starve the kernel of it (4096 one-byte areas take 32 MiB).
+pub(crate) const MAX_VMALLOC_SPACE: u32 = 2 * (MAX_VMALLOC + 4096);
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub(crate) enum Command {

@@ -293,6 +293,10 @@ pub(crate) struct Core<A, W> {
     bucket_shift: u32,
     in_use: AtomicU32,
     idle: AtomicU32,
+    /// Bumped whenever a slot may have become available: a last release
+    /// (the slot is idle) or a flush that freed slots. Waiters sleep until
+    /// it moves (`Core::events`).
+    events: AtomicU32,
     pub(crate) stats: Stats,
 }
 
@@ -333,6 +337,7 @@ impl<A: Deref<Target = [AtomicU32]>, W: Window> Core<A, W> {
             bucket_shift,
             in_use: AtomicU32::new(0),
             idle: AtomicU32::new(0),
+            events: AtomicU32::new(0),
             stats: Stats::default(),
         };
         Ok((core, Locked::new(id, p.free, p.scratch)))
@@ -372,6 +377,13 @@ impl<A: Deref<Target = [AtomicU32]>, W: Window> Core<A, W> {
         } else {
             v
         }
+    }
+
+    /// A count of the events after which a slot may be available (last
+    /// releases, flushes that freed slots). A map that found the pool full
+    /// after reading `n` need not look again before it differs from `n`.
+    pub(crate) fn events(&self) -> u32 {
+        self.events.load(Ordering::SeqCst)
     }
 
     fn bucket(&self, pfn: u32) -> usize {
@@ -506,6 +518,7 @@ impl<A: Deref<Target = [AtomicU32]>, W: Window> Core<A, W> {
         if old & USERS == 1 {
             self.in_use.fetch_sub(1, Ordering::Relaxed);
             self.idle.fetch_add(1, Ordering::Relaxed);
+            self.events.fetch_add(1, Ordering::SeqCst);
             true
         } else {
             false
@@ -608,6 +621,7 @@ impl<A: Deref<Target = [AtomicU32]>, W: Window> Core<A, W> {
             l.free_len += 1;
         }
         self.idle.fetch_sub(n as u32, Ordering::Relaxed);
+        self.events.fetch_add(1, Ordering::SeqCst);
         self.stats.flushes.inc();
         self.stats.slots_flushed.add(n as u64);
         self.stats.flush_ns.add(w.now_ns().saturating_sub(start));

@@ -43,14 +43,20 @@
 //! 3. the TLB-flush IPI (`on_each_cpu`), sent with `locked` held and
 //!    waited for; its callback takes no lock.
 //!
-//! Nothing here runs in interrupt context, and nothing can make it: unmap
-//! takes `locked` without disabling interrupts, so an unmap from an IRQ
-//! that interrupted a holder of `locked` would deadlock. It cannot happen
-//! from safe code: the only code hmkit runs in IRQ context is what
-//! `sys::on_each_cpu` runs, which is `unsafe` and whose contract forbids
-//! mapping, unmapping and dropping pool mappings (the pool core's own use
-//! only reads). Lockdep checks this order in every test run (the test
-//! kernels have `CONFIG_PROVE_LOCKING`).
+//! Waiting is on events, not on counters that move under us: a map that
+//! finds the pool full reads the core's event count first (bumped by
+//! every last release and every flush that frees slots) and sleeps until
+//! it moves, up to an absolute deadline, interruptibly.
+//!
+//! Interrupt context: nothing hmkit runs there can map or unmap (the only
+//! code it runs in hard-IRQ context is what the `unsafe` `sys::on_each_cpu`
+//! runs, whose contract forbids it, and neither hmkit nor 6.12's kernel
+//! crate offers safe code a way into IRQ context). Should an unmap run
+//! there all the same, it stays correct: the release is lock-free, and the
+//! wake-up, which needs `locked` (taken with interrupts on, so taking it
+//! in an IRQ could deadlock), is skipped; waiters find the slot at their
+//! next wake-up or deadline. Lockdep checks the order above in every test
+//! run (the test kernels have `CONFIG_PROVE_LOCKING`).
 
 pub(crate) mod core;
 mod window;
@@ -77,6 +83,32 @@ pub(crate) enum Wait {
     No,
     /// Sleep up to this many milliseconds, interruptibly, then `ETIMEDOUT`.
     Ms(u32),
+}
+
+/// When a blocking map gives up: an absolute time, so that retries after
+/// wake-ups never extend it.
+#[derive(Clone, Copy)]
+pub(crate) struct Deadline(i64);
+
+impl Deadline {
+    /// `wait`'s time from now (now itself for [`Wait::No`]).
+    pub(crate) fn after(wait: Wait) -> Self {
+        let ms = match wait {
+            Wait::No => 0,
+            Wait::Ms(ms) => i64::from(ms),
+        };
+        Deadline(Ktime::ktime_get().to_ns().saturating_add(ms * 1_000_000))
+    }
+
+    /// The time left, in jiffies (at least 1), or `None` once past.
+    fn left(self) -> Option<Jiffies> {
+        let ns = self.0 - Ktime::ktime_get().to_ns();
+        if ns <= 0 {
+            return None;
+        }
+        let ms = u32::try_from((ns + 999_999) / 1_000_000).unwrap_or(u32::MAX);
+        Some(msecs_to_jiffies(ms).max(1))
+    }
 }
 
 /// The fewest and most slots a pool may have.
@@ -149,11 +181,9 @@ impl Pool {
         if let Some(r) = self.core.try_hit(page.pfn() as u32).map_err(map_error)? {
             return Ok(r);
         }
-        let mut left = match wait {
-            Wait::No => 0,
-            Wait::Ms(ms) => msecs_to_jiffies(ms),
-        };
+        let deadline = Deadline::after(wait);
         loop {
+            let seen = self.core.events();
             match self.core.map_locked(&mut *self.locked.lock(), page) {
                 Ok(r) => return Ok(r),
                 Err(MapError::Full) => {}
@@ -163,37 +193,48 @@ impl Pool {
                 self.core.stats.try_failures.inc();
                 return Err(EAGAIN);
             }
-            left = self.wait_for_slot(left)?;
+            self.wait_for_event(seen, deadline)?;
         }
     }
 
-    /// Sleeps until some slot is free or idle, for at most `jiffies`
-    /// (interruptibly), without mapping anything: for callers that must not
-    /// sleep in [`Pool::map`] while holding a lock of their own. Returns the
-    /// time left; `ETIMEDOUT` when none, `EINTR` on a signal.
-    pub(crate) fn wait_for_slot(&self, jiffies: Jiffies) -> Result<Jiffies> {
+    /// The pool's event count (see `Core::events`): read it before an
+    /// attempt that may find the pool full, then pass it to
+    /// [`Pool::wait_for_event`].
+    pub(crate) fn events(&self) -> u32 {
+        self.core.events()
+    }
+
+    /// Sleeps, interruptibly, until a slot may have become available since
+    /// the event count was `seen` (returns at once if it already has), or
+    /// until `deadline`: `ETIMEDOUT` then, `EINTR` on a signal. For callers
+    /// that must not sleep in [`Pool::map`] while holding a lock of their
+    /// own, and for `map` itself.
+    pub(crate) fn wait_for_event(&self, seen: u32, deadline: Deadline) -> Result {
         let stats = &self.core.stats;
+        if sys::signal_pending() {
+            stats.interrupted.inc();
+            return Err(EINTR);
+        }
+        let Some(left) = deadline.left() else {
+            stats.timeouts.inc();
+            return Err(sys::etimedout());
+        };
         let mut guard = self.locked.lock();
         // Announce ourselves, then look: an unmap that missed the
-        // announcement happened before this look.
+        // announcement bumped the event count before this look.
         self.waiters.fetch_add(1, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        let result = if guard.free_slots() > 0 || self.core.idle() > 0 {
-            Ok(jiffies)
-        } else if jiffies == 0 {
-            stats.timeouts.inc();
-            Err(sys::etimedout())
+        let result = if self.core.events() != seen {
+            Ok(())
         } else {
             stats.waits.inc();
             let start = Ktime::ktime_get();
-            let woke = self.freed.wait_interruptible_timeout(&mut guard, jiffies);
+            let woke = self.freed.wait_interruptible_timeout(&mut guard, left);
             stats.wait_ns.add((Ktime::ktime_get() - start).to_ns() as u64);
             match woke {
-                CondVarTimeoutResult::Timeout => {
-                    stats.timeouts.inc();
-                    Err(sys::etimedout())
-                }
-                CondVarTimeoutResult::Woken { jiffies } => Ok(jiffies),
+                // Woken or not, the deadline is what ends the wait: look
+                // again (a spurious wake-up finds the count unchanged).
+                CondVarTimeoutResult::Timeout | CondVarTimeoutResult::Woken { .. } => Ok(()),
                 CondVarTimeoutResult::Signal { .. } => {
                     stats.interrupted.inc();
                     Err(EINTR)
@@ -216,11 +257,18 @@ impl Pool {
         }
         // Pairs with the fence after a waiter announces itself.
         fence(Ordering::SeqCst);
-        if self.waiters.load(Ordering::SeqCst) > 0 {
-            // Taking the lock orders this wake-up after a waiter's last look.
-            let _guard = self.locked.lock();
-            self.freed.notify_all();
+        if self.waiters.load(Ordering::SeqCst) == 0 {
+            return;
         }
+        if sys::in_interrupt() {
+            // The lock is taken with interrupts on: taking it here could
+            // deadlock against the code this interrupt stopped. The slot is
+            // released; a waiter finds it at its next wake-up or deadline.
+            return;
+        }
+        // Taking the lock orders this wake-up after a waiter's last look.
+        let _guard = self.locked.lock();
+        self.freed.notify_all();
     }
 
     /// Flushes every idle slot now; returns how many.

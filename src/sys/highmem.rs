@@ -127,7 +127,13 @@ impl OwnedPage {
     }
 
     /// Runs `f` with a read-only `kmap_local_page` view of the page.
-    pub(crate) fn map_local<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+    /// `EBUSY` instead when the task already nests 8 such mappings: the
+    /// kernel allows 16 (and BUG()s past them), and interrupt handlers
+    /// need room on top.
+    pub(crate) fn map_local<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        if !super::kmap_local_room() {
+            return Err(EBUSY);
+        }
         // SAFETY: the page is valid while `self` is borrowed. The mapping is
         // undone below, after `f`, before any mapping made before this one
         // (closures nest), which is the LIFO order kmap_local requires; the
@@ -136,18 +142,22 @@ impl OwnedPage {
             let addr = hmkit_kmap_local(self.raw());
             let r = f(core::slice::from_raw_parts(addr.cast::<u8>(), PAGE_SIZE));
             hmkit_kunmap_local(addr);
-            r
+            Ok(r)
         }
     }
 
-    /// Runs `f` with a writable `kmap_local_page` view of the page.
-    pub(crate) fn map_local_mut<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    /// Runs `f` with a writable `kmap_local_page` view of the page
+    /// (`EBUSY` as for [`Self::map_local`]).
+    pub(crate) fn map_local_mut<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> Result<R> {
+        if !super::kmap_local_room() {
+            return Err(EBUSY);
+        }
         // SAFETY: as in `map_local`; `&mut self` makes the view exclusive.
         unsafe {
             let addr = hmkit_kmap_local(self.raw());
             let r = f(core::slice::from_raw_parts_mut(addr.cast::<u8>(), PAGE_SIZE));
             hmkit_kunmap_local(addr);
-            r
+            Ok(r)
         }
     }
 
@@ -159,6 +169,9 @@ impl OwnedPage {
     /// and nothing in it can sleep.
     pub(crate) fn atomic_read(&self, offset: usize, buf: &mut [u8]) -> Result {
         check_range(offset, buf.len())?;
+        if !super::kmap_local_room() {
+            return Err(EBUSY);
+        }
         // SAFETY: the page is valid while `self` is borrowed; `offset + len`
         // is within the page (checked); the mapping is undone right after
         // the copy, which neither sleeps nor maps anything else. Writers
@@ -176,6 +189,9 @@ impl OwnedPage {
     /// only the copy runs inside the atomic section.
     pub(crate) fn atomic_write(&mut self, offset: usize, data: &[u8]) -> Result {
         check_range(offset, data.len())?;
+        if !super::kmap_local_room() {
+            return Err(EBUSY);
+        }
         // SAFETY: as in `atomic_read`; `&mut self` makes the access exclusive.
         unsafe {
             let addr = hmkit_kmap_atomic(self.raw());

@@ -88,6 +88,8 @@ extern "C" {
     fn hmkit_vm_unmap_ram(addr: *const c_void);
     fn hmkit_on_each_cpu(f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void);
     fn hmkit_cond_resched();
+    fn hmkit_in_interrupt() -> c_uint;
+    fn hmkit_kmap_local_room() -> c_uint;
     fn hmkit_smp_processor_id() -> c_uint;
     fn hmkit_param_slots() -> c_uint;
     fn hmkit_param_wait_ms() -> c_uint;
@@ -159,7 +161,9 @@ unsafe extern "C" fn on_each_cpu_cb(arg: *mut c_void) {
 /// also taken with interrupts on (such as the pool's spinlock), and so must
 /// not map or unmap through the pool nor drop anything whose drop does.
 /// Plain loads, stores, atomics and volatile reads of memory the caller
-/// keeps mapped are what it is for.
+/// keeps mapped in a mapping every CPU shares (the pool's window, the
+/// direct map, `kmap()`) are what it is for; never through a
+/// `kmap_local`/`kmap_atomic` address, which is this CPU's alone.
 pub(crate) unsafe fn on_each_cpu(f: &(dyn Fn(u32) + Sync)) {
     // SAFETY: the callback gets `f` back; `on_each_cpu` waits for every CPU,
     // so `f` outlives every call; the caller vouches for what `f` does.
@@ -174,6 +178,24 @@ pub(crate) fn cond_resched() {
     unsafe { hmkit_cond_resched() };
 }
 
+/// Whether this runs in interrupt context (hard or soft IRQ, NMI).
+pub(crate) fn in_interrupt() -> bool {
+    // SAFETY: reads the preempt count; no preconditions.
+    unsafe { hmkit_in_interrupt() != 0 }
+}
+
+/// Whether the current task has a signal pending.
+pub(crate) fn signal_pending() -> bool {
+    kernel::current!().signal_pending()
+}
+
+/// Whether the current task may nest one more kmap_local/kmap_atomic
+/// mapping (see `hmkit_kmap_local_room` in shim.c).
+pub(crate) fn kmap_local_room() -> bool {
+    // SAFETY: reads the current task's kmap_local depth; no preconditions.
+    unsafe { hmkit_kmap_local_room() != 0 }
+}
+
 /// How often long loops call [`breather`].
 pub(crate) const CHECK_EVERY: u32 = 256;
 
@@ -181,7 +203,7 @@ pub(crate) const CHECK_EVERY: u32 = 256;
 /// `EINTR` when the task has a signal pending (so Ctrl-C stops it), else
 /// gives the CPU away if it should (`cond_resched()`).
 pub(crate) fn breather() -> Result {
-    if kernel::current!().signal_pending() {
+    if signal_pending() {
         return Err(EINTR);
     }
     cond_resched();

@@ -370,6 +370,23 @@ void hmkit_on_each_cpu(void (*fn)(void *), void *arg)
 	on_each_cpu(fn, arg, 1);
 }
 
+unsigned int hmkit_in_interrupt(void)
+{
+	return in_interrupt() ? 1 : 0;
+}
+
+/*
+ * Whether the current task may take one more kmap_local/kmap_atomic
+ * mapping: kmap_local_idx_push() BUG()s at KM_MAX_IDX, and interrupt
+ * handlers' own kmap_local calls need room on top of the task's. hmkit's
+ * wrappers stop at half (8 nested mappings, with or without
+ * DEBUG_KMAP_LOCAL's guard slots, which count the index in steps of 2).
+ */
+unsigned int hmkit_kmap_local_room(void)
+{
+	return current->kmap_ctrl.idx + 2 <= KM_MAX_IDX / 2;
+}
+
 void hmkit_cond_resched(void)
 {
 	cond_resched();

@@ -63,6 +63,8 @@ void *hmkit_vm_map_ram_one(struct page *page);
 void hmkit_vm_unmap_ram(const void *addr);
 void hmkit_on_each_cpu(void (*fn)(void *), void *arg);
 void hmkit_cond_resched(void);
+unsigned int hmkit_in_interrupt(void);
+unsigned int hmkit_kmap_local_room(void);
 unsigned int hmkit_smp_processor_id(void);
 void hmkit_layout(struct hmkit_layout *l);
 int hmkit_zone(unsigned int idx, struct hmkit_zone *z);

@@ -37,6 +37,12 @@ extern "C" {
     fn hmkit_window_flush(w: *const RawWindow, slots: *const c_uint, n: c_uint);
 }
 
+// shim.c asserts the same; tools/check-abi.py compares the fields.
+const _: () = {
+    assert!(::core::mem::size_of::<RawWindow>() == 4 * 4);
+    assert!(::core::mem::offset_of!(RawWindow, ptes) == 3 * 4);
+};
+
 /// The window.
 ///
 /// # Invariants
