@@ -14,7 +14,8 @@
 //!   for a full flush (more than 32 slots) and for a flush page by page with
 //!   `invlpg` (up to 32);
 //! - pool mappings can be dropped in any order;
-//! - a kept mapping ([`Held`]) gives its slot back when dropped.
+//! - a kept mapping ([`Held`]) pins its page frame, and gives the slot and
+//!   the frame back when dropped.
 
 use crate::pool::{Held, Pool, PoolMap, Wait, MIN_SLOTS};
 use crate::sys;
@@ -215,11 +216,14 @@ fn pool_flush_invlpg_reaches_every_cpu() -> Check {
 fn pool_held_released_on_drop() -> Check {
     let pool = Pool::new(MIN_SLOTS).map_err(pool_or_oom)?;
     let p = pages(1)?;
+    let count = p[0].ref_count();
     let held = Held::new(&pool, &p[0], Wait::No).map_err(|_| "map failed")?;
     let slot = held.slot();
     ensure(pool.users(slot) == 1, "a kept mapping does not hold its slot")?;
+    ensure(p[0].ref_count() == count + 1, "a kept mapping does not pin its page frame")?;
     drop(held);
     ensure(pool.users(slot) == 0, "dropping a kept mapping did not give its slot back")?;
+    ensure(p[0].ref_count() == count, "dropping a kept mapping did not unpin its page frame")?;
     ensure(pool.flush() == 1, "the slot of a dropped kept mapping is not idle")
 }
 

@@ -68,7 +68,7 @@ pub(crate) mod atomic {
 
 use self::core::{Core, Locked, MapError, Parts, SlotRef, SlotView};
 use crate::sys;
-use crate::sys::highmem::OwnedPage;
+use crate::sys::highmem::{OwnedPage, PagePin};
 use crate::sys::window::VmWindow;
 use ::core::fmt;
 use ::core::sync::atomic::{fence, AtomicU32, Ordering};
@@ -447,22 +447,28 @@ impl Drop for PoolMapMut<'_> {
 }
 
 /// A pool mapping kept with no access to the page: it owns a reference on
-/// its pool and gives its slot back when dropped, wherever that happens
-/// (an early return, a freed list, module unload).
+/// its pool and one on the page frame, and gives its slot back when
+/// dropped, wherever that happens (an early return, a freed list, module
+/// unload). The frame reference keeps the frame allocated while the slot
+/// maps it, even if its `OwnedPage` is freed first: no mapping of hmkit's
+/// ever points at a freed frame.
 ///
 /// # Invariants
 ///
-/// `r` is `Some` until drop: a reference on a slot of `pool`.
+/// `r` is `Some` until drop: a reference on a slot of `pool`, which maps
+/// the frame `_pin` holds.
 pub(crate) struct Held {
     pool: Arc<Pool>,
     r: Option<SlotRef>,
+    // Dropped after `drop()` has released the slot.
+    _pin: PagePin,
 }
 
 impl Held {
     /// Maps `page` through `pool` and keeps the mapping.
     pub(crate) fn new(pool: &Arc<Pool>, page: &OwnedPage, wait: Wait) -> Result<Held> {
         let r = pool.get(page, wait)?;
-        Ok(Held { pool: pool.clone(), r: Some(r) })
+        Ok(Held { pool: pool.clone(), r: Some(r), _pin: page.pin() })
     }
 
     pub(crate) fn slot(&self) -> u32 {

@@ -29,7 +29,7 @@
 
 use super::{
     hmkit_vm_map_ram_one, hmkit_vm_unmap_ram, hmkit_vmap_one, hmkit_vunmap, hmkit_kmap, hmkit_kmap_atomic, hmkit_kmap_local, hmkit_kunmap, hmkit_kunmap_atomic, hmkit_kunmap_local,
-    hmkit_page_address, hmkit_page_is_highmem, hmkit_page_to_pfn, hmkit_page_zone_name, hmkit_vmalloc_page,
+    hmkit_get_page, hmkit_page_address, hmkit_page_is_highmem, hmkit_put_page, hmkit_page_count, hmkit_page_to_pfn, hmkit_page_zone_name, hmkit_vmalloc_page,
 };
 use kernel::ffi::{c_char, c_uint, c_void};
 use kernel::page::{Page, PAGE_SIZE};
@@ -201,6 +201,25 @@ impl OwnedPage {
         Ok(())
     }
 
+    /// How many references the page frame has (`page_count()`): 1 for the
+    /// owner, plus one per [`PagePin`].
+    pub(crate) fn ref_count(&self) -> u32 {
+        // SAFETY: the page is valid (owned by `self`).
+        unsafe { hmkit_page_count(self.raw()) }
+    }
+
+    /// A reference on the page frame itself (`get_page()`): the frame stays
+    /// allocated until the pin drops, even if this `OwnedPage` is freed
+    /// first. For whatever keeps a mapping of the page without borrowing
+    /// it (a kept pool mapping), so that no mapping ever outlives its frame.
+    pub(crate) fn pin(&self) -> PagePin {
+        // SAFETY: the page is valid (owned by `self`); the reference taken
+        // here is dropped by the pin's `Drop`.
+        unsafe { hmkit_get_page(self.raw()) };
+        // INVARIANT: one reference taken above.
+        PagePin { page: self.raw() }
+    }
+
     /// Maps the page with the kernel's persistent `kmap()`. May sleep until a
     /// pkmap slot is free.
     pub(crate) fn kmap(&self) -> Kmap<'_> {
@@ -246,6 +265,30 @@ enum How {
     Vmap,
     VmMapRam,
 }
+
+/// A reference on a page frame, taken by [`OwnedPage::pin`].
+///
+/// # Invariants
+///
+/// `page` is a `struct page` on which this pin holds one reference
+/// (`get_page()`), dropped with `put_page()` on drop.
+pub(crate) struct PagePin {
+    page: *mut c_void,
+}
+
+impl Drop for PagePin {
+    fn drop(&mut self) {
+        // SAFETY: drops the reference this pin holds (type invariant); if it
+        // was the last one, the frame goes back to the allocator.
+        unsafe { hmkit_put_page(self.page) };
+    }
+}
+
+// SAFETY: a page reference may be dropped from any thread (the count is
+// atomic), and the pin gives no access to the page's contents.
+unsafe impl Send for PagePin {}
+// SAFETY: `&PagePin` has no methods.
+unsafe impl Sync for PagePin {}
 
 /// A page mapped by [`OwnedPage::vmap`] or [`OwnedPage::vm_map_ram`].
 ///

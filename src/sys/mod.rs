@@ -100,6 +100,9 @@ extern "C" {
     fn hmkit_page_is_highmem(page: *mut c_void) -> c_uint;
     fn hmkit_page_zone_name(page: *mut c_void) -> *const c_char;
     fn hmkit_page_address(page: *mut c_void) -> *mut c_void;
+    fn hmkit_get_page(page: *mut c_void);
+    fn hmkit_put_page(page: *mut c_void);
+    fn hmkit_page_count(page: *mut c_void) -> c_uint;
     fn hmkit_kmap_local(page: *mut c_void) -> *mut c_void;
     fn hmkit_kunmap_local(addr: *mut c_void);
     fn hmkit_kmap_atomic(page: *mut c_void) -> *mut c_void;

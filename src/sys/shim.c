@@ -124,6 +124,21 @@ const char *hmkit_page_zone_name(struct page *page)
 	return page_zone(page)->name;
 }
 
+void hmkit_get_page(struct page *page)
+{
+	get_page(page);
+}
+
+void hmkit_put_page(struct page *page)
+{
+	put_page(page);
+}
+
+unsigned int hmkit_page_count(struct page *page)
+{
+	return page_count(page);
+}
+
 void *hmkit_page_address(struct page *page)
 {
 	return page_address(page);
