@@ -7,7 +7,7 @@ hmkit_require_vm
 hmkit_load
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 11
 
 C=$HMKIT_DEBUGFS/control
 # pkmap rows whose pfn is $1.
@@ -85,5 +85,21 @@ for i in $(seq $first $last); do
 done
 for i in $(seq $first $last); do hmkit_ctl kunmap $i 2>/dev/null; hmkit_ctl free $i; done
 if [ $n = $((lp / 2)) ] && [ "$r" = EBUSY ]; then ktap_test_pass kmap_holds_capped_at_half_pkmap; else hmkit_fail kmap_holds_capped_at_half_pkmap "$n holds, then $r (last_pkmap $lp)"; fi
+
+# The pkmap file is one snapshot: while another task keeps the kernel's
+# pkmap churning (pkmap-flush maps a thousand new pages and wraps it),
+# every read's "mapped:" count equals the rows it lists (hmctl pkmap
+# refuses a file where they differ).
+(while :; do hmkit_ctl pkmap-flush 2>/dev/null; done) &
+churn=$!
+reads=0 bad=0
+while [ $reads -lt 60 ]; do
+	reads=$((reads + 1))
+	hmctl pkmap >/dev/null 2>/tmp/kmap.pkmap.err || bad=$((bad + 1))
+done
+kill $churn
+wait $churn 2>/dev/null
+if [ $bad = 0 ]; then ktap_test_pass pkmap_consistent_while_others_kmap; else hmkit_fail pkmap_consistent_while_others_kmap "$bad of $reads reads inconsistent: $(cat /tmp/kmap.pkmap.err)"; fi
+rm -f /tmp/kmap.pkmap.err
 
 hmkit_finished
