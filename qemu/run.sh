@@ -4,7 +4,8 @@
 # the guest and exit with its status.
 #
 #   qemu/run.sh [--pae | --flavour F] [--smp N] [--mem SIZE] [--timeout S]
-#               [--out DIR] [--no-load] [--no-build] [--verbose] [-- COMMAND...]
+#               [--out DIR] [--no-load] [--no-build] [--verbose]
+#               [--append KERNEL-ARGS] [-- COMMAND...]
 #
 # COMMAND runs under the guest's /bin/sh (busybox) in /hmkit, the project
 # folder shared read-only; /out is a writable host folder (--out, default a
@@ -13,12 +14,13 @@
 # Oops, lockdep report, hung task or kmemleak report; a guest that does not
 # finish within the timeout is killed. The boot log is shown with --verbose
 # (and always kept in OUT/console.log, the guest's dmesg in OUT/dmesg.txt).
+# --append adds kernel command-line arguments (e.g. kunit.enable=1).
 set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
 
-usage() { sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
-flavour=plain smp=2 mem=3G timeout=600 out="" load=1 build=1 verbose=0
+flavour=plain smp=2 mem=3G timeout=600 out="" load=1 build=1 verbose=0 extra=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--pae) flavour=pae ;;
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--no-load) load=0 ;;
 	--no-build) build=0 ;;
 	--verbose) verbose=1 ;;
+	--append) extra="$extra ${2:?--append needs kernel arguments}"; shift ;;
 	-h | --help) usage 0 ;;
 	--) shift; break ;;
 	*) echo "run.sh: unknown option '$1'" >&2; usage ;;
@@ -68,8 +71,12 @@ rm -f "$out/dmesg.txt"
 	printf '\n'
 } >"$out/cmd.sh"
 
-append="console=ttyS0 acpi=noirq loglevel=5 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 rdinit=/init"
+# tsc=reliable: under TCG the TSC follows the host's clock, but a busy host
+# delays the vCPUs enough for the clocksource watchdog to call it unstable
+# and fall back to jiffies (4 ms resolution: benchmark samples of 0 ns).
+append="console=ttyS0 acpi=noirq loglevel=5 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 tsc=reliable rdinit=/init"
 [ $load = 1 ] || append="$append hmkit.noload"
+append="$append$extra"
 cpu=qemu32
 case "$flavour" in *pae*) cpu=qemu32,+pae,+nx ;; esac
 

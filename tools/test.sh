@@ -153,6 +153,38 @@ for fl in "${flavours[@]}"; do
 	done < <(grep -aE '^# (not )?ok [0-9]+ ' "$work/suite-$fl.log")
 	if [ "$rc" = 0 ]; then ok "$fl: VM suite run clean (exit 0, no splat, clean rmmod)"; else notok "$fl: VM suite run" "exit $rc"; fi
 
+	# The kernel crate's own Rust doctests (KUnit, built in, off by
+	# default): one boot with them on, parsed by the kernel's kunit.py.
+	log "flavour $fl: the kernel's Rust doctests (KUnit)"
+	ksrc=$(readlink -f "$(kernel_dir "$fl")/source")
+	kout=$work/kunit-$fl
+	set +e
+	"${run[@]}" --no-load --append kunit.enable=1 --timeout 1200 --out "$kout" -- true >"$work/kunit-run-$fl.log" 2>&1
+	rc=$?
+	# KUnit logs at KERN_INFO, below the console's loglevel: parse the
+	# guest's whole dmesg, which init saves.
+	python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$kout/dmesg.txt" >"$work/kunit-$fl.log" 2>&1
+	set -e
+	summary=$(grep -aE 'Testing complete\. Ran [0-9]+ tests' "$work/kunit-$fl.log" | tail -n 1)
+	kp=$(sed -n 's/.*passed: \([0-9]*\).*/\1/p' <<<"$summary")
+	kf=$(sed -n 's/.*failed: \([0-9]*\).*/\1/p' <<<"$summary")
+	ks=$(sed -n 's/.*skipped: \([0-9]*\).*/\1/p' <<<"$summary")
+	kc=$(sed -n 's/.*crashed: \([0-9]*\).*/\1/p' <<<"$summary")
+	ke=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' <<<"$summary")
+	if [ "$rc" != 0 ] || [ -z "$kp" ] || [ "${kp:-0}" = 0 ]; then
+		tail -n 30 "$work/kunit-run-$fl.log" "$work/kunit-$fl.log"
+		notok "$fl: the kernel's Rust doctests ran" "boot exit $rc; kunit.py: ${summary:-no summary}"
+	else
+		echo "# $fl: kunit.py parse: $summary"
+		pass=$((pass + kp))
+		fail=$((fail + ${kf:-0} + ${kc:-0} + ${ke:-0}))
+		skip=$((skip + ${ks:-0}))
+		[ "${kf:-0}" = 0 ] && [ "${kc:-0}" = 0 ] && [ "${ke:-0}" = 0 ] || {
+			grep -aE '\[(FAILED|CRASHED)\]' "$work/kunit-$fl.log" | head -n 20
+			failed+=("$fl: KUnit: $summary")
+		}
+	fi
+
 	log "flavour $fl: runner checks"
 	set +e
 	"${run[@]}" -- sh -c 'exit 3' >"$work/rc-$fl.log" 2>&1
