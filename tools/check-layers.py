@@ -33,6 +33,8 @@ Prints `file:line: layer X may not use Y` for each violation; exits 1 if any.
 """
 import pathlib
 import re
+
+import rustsrc
 import sys
 
 # (module path prefix, layer, name): the longest matching prefix wins.
@@ -88,61 +90,11 @@ def may_use(src, dst) -> bool:
 # ---------------------------------------------------------------------------
 # Lexing: comments and the insides of literals become spaces.
 
-_SPECIAL = re.compile(r"//|/\*|(?<![\w])[bc]?r#*\"|\"|'")
-_CHAR_LIT = re.compile(r"'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|.)|[^\\'\n])'")
 _TOKEN = re.compile(r"'[A-Za-z_]\w*(?!')|(?P<ident>r#[A-Za-z_]\w*|[A-Za-z_]\w*)|::|\$|[^\s\w]|\d\w*")
 
 
 def blank(text: str) -> str:
-    out = list(text)
-    i, n = 0, len(text)
-
-    def sp(a, b):
-        for k in range(a, min(b, n)):
-            if out[k] != "\n":
-                out[k] = " "
-
-    while True:
-        m = _SPECIAL.search(text, i)
-        if not m:
-            break
-        s, tok = m.start(), m.group()
-        if tok == "//":
-            e = text.find("\n", s)
-            e = n if e < 0 else e
-            sp(s, e)
-            i = e
-        elif tok == "/*":
-            depth, j = 1, s + 2
-            while j < n and depth:
-                if text.startswith("/*", j):
-                    depth, j = depth + 1, j + 2
-                elif text.startswith("*/", j):
-                    depth, j = depth - 1, j + 2
-                else:
-                    j += 1
-            sp(s, j)
-            i = j
-        elif tok.endswith('"') and "r" in tok:
-            hashes = tok[tok.index("r") + 1:-1]
-            e = text.find('"' + hashes, m.end())
-            e = n if e < 0 else e
-            sp(m.end(), e)
-            i = e + 1 + len(hashes)
-        elif tok == '"':
-            j = s + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            sp(s + 1, j)
-            i = j + 1
-        else:
-            c = _CHAR_LIT.match(text, s)
-            if c:
-                sp(s + 1, c.end() - 1)
-                i = c.end()
-            else:
-                i = s + 1
-    return "".join(out)
+    return rustsrc.blank_rust(text)
 
 
 class File:
