@@ -25,15 +25,16 @@
 //! borrowed mutably ([`Pool::map_mut`], [`PoolMapMut`]), so no `&[u8]` view
 //! of the page (kmap_local, kmap) can be alive while the pool writes it. A
 //! [`Held`] keeps a mapping without any access to the page, owns a
-//! reference on its pool, and releases the slot when dropped.
+//! reference on its pool and one on the page frame (so the frame outlives
+//! the mapping), and releases both when dropped.
 //!
 //! # Locking
 //!
 //! `locked` (a spinlock) serialises everything that changes which page a
 //! slot holds: claiming free slots, flushing, and so the TLB flush IPIs,
 //! which run with it held (interrupts stay on). `freed` is the wait queue
-//! of maps waiting for a slot; unmaps wake it, taking `locked` to do so
-//! only when someone waits.
+//! of maps waiting for a slot; last releases and flushes wake it, taking
+//! `locked` to do so, and only when someone waits.
 //!
 //! Lock order, outermost first (as binder documents its own):
 //!
