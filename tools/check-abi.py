@@ -169,7 +169,7 @@ class Src:
         self.text = text
         self.code = blank_rust(text) if rust else blank_c(text)
         self.toks = tokenize(self.code, _RUST_TOK if rust else _C_TOK)
-        self._nl = [m.start() for m in re.finditer("\n", text)]
+        self._nl = rustsrc.newlines(text)
         self._lines = None
 
     @property
@@ -179,14 +179,7 @@ class Src:
         return self._lines
 
     def line(self, pos: int) -> int:
-        lo, hi = 0, len(self._nl)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self._nl[mid] < pos:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo + 1
+        return rustsrc.line_of(self._nl, pos)
 
     def where(self, pos: int) -> str:
         return f"{self.path}:{self.line(pos)}"

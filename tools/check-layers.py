@@ -110,17 +110,10 @@ class File:
         self.text = path.read_text()
         code = blank(self.text)
         self.toks = [(m.group(), m.start(), m.lastgroup == "ident") for m in _TOKEN.finditer(code)]
-        self.nl = [m.start() for m in re.finditer("\n", self.text)]
+        self.nl = rustsrc.newlines(self.text)
 
     def line(self, pos: int) -> int:
-        lo, hi = 0, len(self.nl)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.nl[mid] < pos:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo + 1
+        return rustsrc.line_of(self.nl, pos)
 
 
 def references(f: File):

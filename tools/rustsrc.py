@@ -4,6 +4,7 @@ check-layers.py): comments and the insides of string and char literals
 become spaces, so that what is left can be searched with regexes without
 matching inside comments or strings. Line structure is kept, so offsets
 and line numbers stay valid."""
+import bisect
 import re
 
 
@@ -64,3 +65,13 @@ def blank_rust(text: str, keep_extern_abi: bool = False) -> str:
             else:
                 i = s + 1
     return "".join(out)
+
+
+def newlines(text: str) -> list:
+    """The offsets of every newline in `text`, for `line_of`."""
+    return [m.start() for m in re.finditer("\n", text)]
+
+
+def line_of(nl: list, pos: int) -> int:
+    """The 1-based line of offset `pos`, given `newlines(text)`."""
+    return bisect.bisect_left(nl, pos) + 1

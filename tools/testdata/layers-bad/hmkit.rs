@@ -12,4 +12,5 @@ mod sys;
 mod views;
 pub(crate) const VERSION: &str = "0.0.0";
 use crate::views::render;
+// SAFETY: sound, but unsafe is not allowed in this layer.
 fn f() { let _ = unsafe { core::mem::zeroed::<u32>() }; } // ERROR: unsafe outside sys/pool core/window

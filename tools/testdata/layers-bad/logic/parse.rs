@@ -4,4 +4,5 @@
 pub(crate) enum Command { A }
 const S: &str = "unsafe crate::pool::Pool";
 use super::pure;
+// SAFETY: sound, but unsafe is not allowed in this layer.
 fn g() -> usize { let x = unsafe { 1 }; x } // ERROR: unsafe in logic
