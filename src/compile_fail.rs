@@ -100,7 +100,7 @@ fn window_set_is_unsafe(w: &crate::sys::window::VmWindow, page: &OwnedPage) {
 /// E0308: the core writes only with the page borrowed mutably.
 #[cfg(hmkit_compile_fail = "core_write_needs_mut_page")]
 fn core_write_needs_mut_page(
-    core: &crate::pool::core::Core<KVec<core::sync::atomic::AtomicU32>, crate::sys::window::VmWindow>,
+    core: &crate::pool::KernelCore,
     r: &crate::pool::core::SlotRef,
     page: &OwnedPage,
 ) {
@@ -116,7 +116,7 @@ fn slot_ref_not_clone(r: crate::pool::core::SlotRef) -> (crate::pool::core::Slot
 
 /// E0382: a slot token is consumed by its release.
 #[cfg(hmkit_compile_fail = "slot_ref_released_twice")]
-fn slot_ref_released_twice(pool: &crate::pool::core::Core<KVec<core::sync::atomic::AtomicU32>, crate::sys::window::VmWindow>, r: crate::pool::core::SlotRef) {
+fn slot_ref_released_twice(pool: &crate::pool::KernelCore, r: crate::pool::core::SlotRef) {
     let _ = pool.release(r);
     let _ = pool.release(r);
 }

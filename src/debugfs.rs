@@ -64,13 +64,17 @@ impl Control for ControlFile {
         // A blocking pool-map: try, and wait for a slot without holding the
         // objects' lock, so that the unmap it waits for can run.
         let deadline = Deadline::after(Wait::Ms(sys::param_wait_ms()));
+        let mut waiting = None;
         loop {
-            let seen = self.pool.events();
             match self.objects.lock().apply(cmd) {
                 Err(e) if e == EAGAIN => {}
                 r => return r,
             }
-            self.pool.wait_for_event(seen, deadline)?;
+            // Announce, look once more, then sleep (see `Pool::announce`).
+            waiting = Some(match waiting.take() {
+                None => self.pool.announce(),
+                Some(w) => self.pool.sleep(w, deadline)?,
+            });
         }
     }
 }

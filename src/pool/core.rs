@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The pool's logic: slot states, the page-to-slot lookup, the free-slot
-//! stack, flush batching and statistics.
+//! The pool's logic: slot states, the page-to-slot lookup, per-CPU
+//! magazines of clean slots, per-CPU dirty lists, flushing by generation,
+//! and statistics.
 //!
 //! Pure Rust with no kernel types: it is compiled into the module and into
 //! the host test crate (`tests/host`), where many threads hammer it against
 //! a model window and `loom` checks every interleaving of small cases. The
-//! kernel parts (PTE writes, TLB flushes, time) come in through the
-//! [`Window`] trait; locking and waiting are the caller's. The atomics come
+//! kernel parts (PTE writes, TLB flushes, the CPU number, time) come in
+//! through the [`Window`] trait; waiting is the caller's. The atomics come
 //! from `super::atomic` (the kernel's `core` ones in the module, `loom`'s in
 //! the model checks).
 //!
@@ -26,62 +27,107 @@
 //!   shared borrow of the page and [`Core::write`] an exclusive one, and both
 //!   check that the token's slot maps that very page. So Rust's borrow rules
 //!   on the page, not the caller's care, keep writers and readers apart;
-//! - the core owns its window, and [`Locked`] carries the same id, so the
-//!   locked half of one pool cannot be used with another.
+//! - a slot is set only when it comes out of a magazine or the depot, which
+//!   hold only slots whose PTE was cleared and then flushed on every CPU; it
+//!   is cleared only by the flush that claimed it idle.
 //!
 //! # Slots
 //!
 //! Each slot has one state word:
 //!
 //! ```text
-//!  31            18  17        16      15           0
-//! +----------------+----------+-------+--------------+
-//! |   generation   | FLUSHING | VALID |    users     |
-//! +----------------+----------+-------+--------------+
+//!  31         19   18       17        16      15           0
+//! +-------------+--------+----------+-------+--------------+
+//! | generation  | LISTED | FLUSHING | VALID |    users     |
+//! +-------------+--------+----------+-------+--------------+
 //! ```
 //!
-//! - free: `VALID` clear. PTE clear and flushed from every TLB; on the free
-//!   stack.
+//! - clean: `VALID` clear. PTE clear and flushed from every TLB; in a CPU's
+//!   magazine or in the depot.
 //! - mapped: `VALID`, users > 0. The PTE maps the page whose pfn is in
 //!   `pfn[slot]`, and the slot is on the lookup chain of that pfn.
-//! - idle: `VALID`, users = 0. Unmapped lazily: the PTE still maps the page,
-//!   and a new map of the same page takes the slot back without touching
-//!   the PTE (a hit).
+//! - idle: `VALID`, users = 0, `LISTED`. Unmapped lazily: the PTE still
+//!   maps the page, the slot is on a CPU's dirty list, and a new map of the
+//!   same page takes the slot back without touching the PTE (a hit).
 //! - flushing: `VALID | FLUSHING`, users = 0: claimed by a flush. Hits
-//!   fail; the flush clears the PTE, flushes TLBs on all CPUs, then frees.
+//!   fail; the flush clears the PTE, flushes TLBs on all CPUs, then puts
+//!   the slot in the depot.
 //!
-//! The generation changes every time a free slot is given a page, so a hit
-//! that read the state of a slot's previous life cannot take a reference on
-//! its new one (no ABA).
+//! `LISTED` says the slot is on a dirty list (so a last release does not
+//! push it twice). A slot taken back by a hit keeps it; the flush that
+//! finds such a slot in use clears it, and its next last release lists it
+//! again. The generation changes every time a clean slot is given a page,
+//! so a hit that read the state of a slot's previous life cannot take a
+//! reference on its new one (no ABA, short of 8192 lives in one read).
 //!
-//! # Concurrency
+//! # Per-CPU structure
 //!
-//! Taking a reference on a mapped or idle slot ([`Core::try_hit`]) and
-//! dropping one ([`Core::release`]) are lock-free: a CAS and an atomic
-//! decrement on the slot's state word. Everything that changes which page a
-//! slot holds (claiming a free slot, flushing idle ones) runs with the
-//! caller's lock held and gets the locked part, [`Locked`], by `&mut`.
-//! Lock-free readers of the lookup chains may see them mid-change; the
-//! worst they can do is miss, and a miss is retried under the lock.
+//! Slots are split into one region per CPU, so that the state words and
+//! PTEs of slots one CPU uses share no cache line with another CPU's
+//! (16 slots per 64-byte line). Each CPU has, on its own cache line
+//! ([`PerCpu`]):
 //!
-//! # Flush policy
+//! - a magazine of up to [`MAG`] clean slots, refilled a batch at a time
+//!   from the depot, its own region first: a miss is a pop from it and a
+//!   PTE write;
+//! - a dirty list, lock-free, onto which last releases on that CPU push
+//!   their slot, and which a flush takes whole;
+//! - its statistics, exact 64-bit counters summed when read.
 //!
-//! Unmapping never flushes. When a miss finds the free stack empty, every
-//! idle slot is flushed in one batch: one TLB flush on every CPU, however
-//! many slots. A slot is never handed out again before the flush that
-//! covers it has completed on all CPUs.
+//! The depot holds the clean slots no magazine holds, one stack per region.
+//!
+//! # Flushing
+//!
+//! Unmapping never flushes. A flush takes every dirty list, claims the
+//! slots still idle, unlinks them, clears their PTEs, flushes all of them
+//! from every CPU's TLB in one round (one IPI per CPU, however many slots),
+//! and only then puts them in the depot. One flush runs at a time, outside
+//! any lock; each completed flush bumps the flush generation. A flush
+//! starts:
+//!
+//! - early, when a magazine refill leaves fewer clean slots in the depot
+//!   than the low watermark ([`Core::low_watermark`]: two batches per other
+//!   CPU, as `lazy_max_pages()` scales the vmap purge threshold with the
+//!   CPU count) and enough slots are dirty to be worth a round; the CPU
+//!   that refilled runs it, after taking its slot, so the other CPUs go on
+//!   popping clean slots meanwhile;
+//! - when a map finds no clean slot anywhere (an explicit flush too).
+//!
+//! A map that finds no clean slot while another CPU flushes waits for that
+//! flush's generation to end, spinning; one that finds no clean slot, none
+//! to flush and none in another CPU's magazine fails with
+//! [`MapError::Full`].
+//!
+//! # Locks
+//!
+//! The magazines, the depot and each lookup chain are guarded by bit locks
+//! (one atomic word each, as `hlist_bl` does), held for a few instructions
+//! with the CPU pinned ([`Window::pin_cpu`]: preemption off). They nest in
+//! one order only, magazine then depot; a bucket lock is taken alone. No
+//! lock is held across a flush or a TLB-flush IPI. Taking a reference on
+//! a mapped or idle slot ([`Core::try_hit`]) and dropping one
+//! ([`Core::release`]) take no lock: a CAS on the slot's state word, and a
+//! CAS on the CPU's dirty list head for a last release.
 
 use super::atomic::{AtomicU32, Ordering};
-use core::ops::{Deref, DerefMut};
+use core::marker::PhantomData;
+use core::ops::Deref;
 
 const USERS: u32 = 0xffff;
 const VALID: u32 = 1 << 16;
 const FLUSHING: u32 = 1 << 17;
-const GEN_SHIFT: u32 = 18;
+const LISTED: u32 = 1 << 18;
+const GEN_SHIFT: u32 = 19;
 const GEN_ONE: u32 = 1 << GEN_SHIFT;
 
+/// The most clean slots a CPU's magazine holds.
+pub(crate) const MAG: usize = 32;
+
+/// A bucket word's lock bit; the rest is the chain's first slot + 1.
+const BUCKET_LOCK: u32 = 1 << 31;
+
 /// The kernel side of the pool: one PTE per slot, TLB flushes, access to
-/// memory through a slot, and running code on every CPU.
+/// memory through a slot, CPU numbers, and running code on every CPU.
 pub(crate) trait Window {
     /// What a slot maps.
     type Page: ?Sized;
@@ -102,8 +148,9 @@ pub(crate) trait Window {
     ///
     /// `slot < slots()`, and nobody holds it.
     unsafe fn clear(&self, slot: u32);
-    /// Removes `slots` from every CPU's TLB; returns when all are done.
-    fn flush(&self, slots: &[u32]);
+    /// Removes the slots listed in `slots` from every CPU's TLB; returns
+    /// when all are done.
+    fn flush(&self, slots: &[AtomicU32]);
     /// Copies from the page `slot` maps, at `offset`; `Err` out of range.
     ///
     /// # Safety
@@ -124,15 +171,26 @@ pub(crate) trait Window {
     /// # Safety
     ///
     /// `f` must not sleep nor take a lock that is also taken with
-    /// interrupts on (the pool's lock), so it must not map, unmap or drop
-    /// pool mappings.
+    /// interrupts on, so it must not map, unmap or drop pool mappings.
     unsafe fn on_each_cpu(&self, f: &(dyn Fn(u32) + Sync));
+    /// Keeps the caller on its CPU (preemption off) until
+    /// [`Window::unpin_cpu`]; returns that CPU's number.
+    fn pin_cpu(&self) -> u32;
+    /// Ends the latest [`Window::pin_cpu`].
+    ///
+    /// # Safety
+    ///
+    /// Pairs with a [`Window::pin_cpu`] of the same thread, not yet ended.
+    unsafe fn unpin_cpu(&self);
+    /// The CPU the caller runs on now, in any context (it may move at once).
+    fn cpu_hint(&self) -> u32;
+    /// Called in each turn of a spin loop (`cpu_relax()`).
+    fn relax(&self);
     /// A monotonic clock in nanoseconds, for statistics.
     fn now_ns(&self) -> u64;
 }
 
-/// Pool ids: each [`Core`] gets a new one (never 0), which its tokens and
-/// its [`Locked`] half carry.
+/// Pool ids: each [`Core`] gets a new one (never 0), which its tokens carry.
 static NEXT_ID: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(1);
 
 fn new_id() -> u32 {
@@ -149,9 +207,9 @@ fn new_id() -> u32 {
 ///
 /// # Invariants
 ///
-/// Made only by [`Core::try_hit`] and [`Core::map_locked`] of the core whose
-/// id is `owner`, after raising `slot`'s user count by one; that count is
-/// lowered only by [`Core::release`] of this token. Not `Clone`.
+/// Made only by [`Core`] of the core whose id is `owner`, after raising
+/// `slot`'s user count by one; that count is lowered only by
+/// [`Core::release`] of this token. Not `Clone`.
 #[derive(Debug)]
 pub(crate) struct SlotRef {
     slot: u32,
@@ -172,14 +230,6 @@ impl SlotRef {
 pub(crate) struct Counter {
     lo: AtomicU32,
     hi: AtomicU32,
-}
-
-impl Stats {
-    /// Successful maps: hits and misses (derived, so the map path pays
-    /// for one counter, not two).
-    pub(crate) fn maps(&self) -> u64 {
-        self.hits.get() + self.misses.get()
-    }
 }
 
 impl Counter {
@@ -210,28 +260,97 @@ impl Counter {
     }
 }
 
-/// What the pool counts. Times are in nanoseconds.
+/// What the pool counts off the fast path, in one place. Times are in
+/// nanoseconds.
 #[derive(Default)]
 pub(crate) struct Stats {
-    /// Maps that found the page already in a slot.
-    pub(crate) hits: Counter,
-    /// Maps that gave the page a new slot.
-    pub(crate) misses: Counter,
-    pub(crate) unmaps: Counter,
+    /// Completed flushes (one TLB-flush round on every CPU each).
     pub(crate) flushes: Counter,
     pub(crate) slots_flushed: Counter,
     pub(crate) flush_ns: Counter,
+    /// Flushes started early, at the low watermark.
+    pub(crate) early_flushes: Counter,
+    /// Magazine refills from the depot.
+    pub(crate) refills: Counter,
+    /// Clean slots taken from another CPU's magazine.
+    pub(crate) steals: Counter,
+    /// Times a map spun waiting for another CPU's flush.
+    pub(crate) flush_waits: Counter,
     /// Times a blocking map slept for a slot.
     pub(crate) waits: Counter,
     pub(crate) wait_ns: Counter,
-    /// `try_map`s refused because no slot was free or idle.
+    /// `try_map`s refused because no slot was clean or idle.
     pub(crate) try_failures: Counter,
     /// Blocking maps that gave up after their timeout.
     pub(crate) timeouts: Counter,
     /// Blocking maps interrupted by a signal.
     pub(crate) interrupted: Counter,
-    /// The most slots in use at once.
+    /// The most slots in use at once, as seen on the slow paths (refills,
+    /// flushes) and when read.
     pub(crate) high_water: AtomicU32,
+}
+
+/// What one CPU counts on the fast path.
+#[derive(Default)]
+pub(crate) struct CpuStats {
+    /// Maps that found the page already in a slot.
+    pub(crate) hits: Counter,
+    /// Maps that gave the page a new slot.
+    pub(crate) misses: Counter,
+    pub(crate) unmaps: Counter,
+    /// Slots that went from no user to one (a miss, or a hit on an idle
+    /// slot) and back (a last release): their difference, summed over
+    /// CPUs, is the number of slots in use.
+    pub(crate) got_used: Counter,
+    pub(crate) got_idle: Counter,
+}
+
+/// One CPU's part of the pool, on cache lines of its own.
+#[repr(align(64))]
+pub(crate) struct PerCpu {
+    /// Bit lock of the magazine.
+    lock: AtomicU32,
+    mag_len: AtomicU32,
+    mag: [AtomicU32; MAG],
+    /// First slot + 1 of the dirty list (0: empty); pushed lock-free.
+    dirty_head: AtomicU32,
+    /// How many slots were pushed onto the dirty list and not yet taken.
+    dirty: AtomicU32,
+    pub(crate) stats: CpuStats,
+}
+
+impl PerCpu {
+    pub(crate) fn new() -> Self {
+        PerCpu {
+            lock: AtomicU32::new(0),
+            mag_len: AtomicU32::new(0),
+            mag: core::array::from_fn(|_| AtomicU32::new(0)),
+            dirty_head: AtomicU32::new(0),
+            dirty: AtomicU32::new(0),
+            stats: CpuStats::default(),
+        }
+    }
+}
+
+/// Sums of every CPU's [`CpuStats`].
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Totals {
+    pub(crate) hits: u64,
+    pub(crate) misses: u64,
+    pub(crate) unmaps: u64,
+    pub(crate) in_use: u32,
+}
+
+/// One CPU's part, for display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CpuView {
+    /// Clean slots in its magazine.
+    pub(crate) magazine: u32,
+    /// Slots on its dirty list.
+    pub(crate) dirty: u32,
+    pub(crate) hits: u64,
+    pub(crate) misses: u64,
+    pub(crate) unmaps: u64,
 }
 
 /// Why a map did not get a slot.
@@ -241,35 +360,8 @@ pub(crate) enum MapError {
     Full,
     /// The page already has the most users a slot can count.
     TooManyUsers,
-    /// The locked half or a token belongs to another pool.
+    /// A token belongs to another pool.
     WrongPool,
-}
-
-/// The part of the pool that only the lock holder touches.
-pub(crate) struct Locked<B> {
-    /// The id of the core this belongs to.
-    owner: u32,
-    /// Free slots, a stack: `free[..free_len]`.
-    free: B,
-    free_len: usize,
-    /// Room for one flush's list of slots.
-    scratch: B,
-}
-
-impl<B: DerefMut<Target = [u32]>> Locked<B> {
-    fn new(owner: u32, mut free: B, scratch: B) -> Self {
-        let n = free.len();
-        for (i, f) in free.iter_mut().enumerate() {
-            // Hand out low slots first.
-            *f = (n - 1 - i) as u32;
-        }
-        Locked { owner, free, free_len: n, scratch }
-    }
-
-    /// How many slots are on the free stack.
-    pub(crate) fn free_slots(&self) -> usize {
-        self.free_len
-    }
 }
 
 /// A snapshot of one slot, for display.
@@ -281,66 +373,162 @@ pub(crate) enum SlotView {
     Flushing { pfn: u32 },
 }
 
-/// The shared, lock-free part of the pool, and its window.
-pub(crate) struct Core<A, W> {
-    id: u32,
-    window: W,
-    state: A,
-    pfn: A,
-    /// Lookup chains: `next[slot]` and `buckets[hash]` hold slot + 1, 0 ends.
-    next: A,
-    buckets: A,
-    bucket_shift: u32,
-    in_use: AtomicU32,
-    idle: AtomicU32,
-    /// Bumped whenever a slot may have become available: a last release
-    /// (the slot is idle) or a flush that freed slots. Waiters sleep until
-    /// it moves (`Core::events`).
-    events: AtomicU32,
-    pub(crate) stats: Stats,
-}
-
-/// The storage a core is made from: `state`, `pfn` and `next` hold one
-/// zeroed entry per slot of the window, `buckets` a zeroed power of two of
-/// them (at least 2); `free` and `scratch` one entry per slot.
-pub(crate) struct Parts<A, B> {
+/// The storage a core is made from: `state`, `pfn`, `next`, `dirty_next`,
+/// `depot` and `scratch` hold one zeroed entry per slot of the window,
+/// `buckets` a zeroed power of two of them (at least 2), `depot_len` one
+/// per CPU, `cpus` one [`PerCpu`] per CPU (1 to 64, and at most one per
+/// 8 slots).
+pub(crate) struct Parts<A, P> {
     pub(crate) state: A,
     pub(crate) pfn: A,
     pub(crate) next: A,
     pub(crate) buckets: A,
-    pub(crate) free: B,
-    pub(crate) scratch: B,
+    pub(crate) dirty_next: A,
+    pub(crate) depot: A,
+    pub(crate) depot_len: A,
+    pub(crate) scratch: A,
+    pub(crate) cpus: P,
 }
 
-impl<A: Deref<Target = [AtomicU32]>, W: Window> Core<A, W> {
-    /// A core over `window` with every slot free, and its locked half (for
-    /// the caller's lock). `Err` if the parts do not fit the window.
-    pub(crate) fn new<B: DerefMut<Target = [u32]>>(window: W, p: Parts<A, B>) -> Result<(Self, Locked<B>), ()> {
+/// The pool's core: lock-free slot states and lookup, per-CPU magazines
+/// and dirty lists, the depot, and its window.
+pub(crate) struct Core<A, P, W> {
+    id: u32,
+    window: W,
+    state: A,
+    pfn: A,
+    /// Lookup chains: `next[slot]` and `buckets[hash]` hold slot + 1, 0 ends;
+    /// bit 31 of a bucket word is that chain's lock.
+    next: A,
+    buckets: A,
+    bucket_shift: u32,
+    /// Dirty lists: `dirty_next[slot]` holds the next slot + 1, 0 ends.
+    dirty_next: A,
+    /// Clean slots no magazine holds: region `r`'s stack starts at
+    /// `region_start(r)`, with `depot_len[r]` entries. Guarded by
+    /// `depot_lock`.
+    depot: A,
+    depot_len: A,
+    depot_lock: AtomicU32,
+    /// The list of slots one flush covers; owned by the flusher.
+    scratch: A,
+    cpus: P,
+    region: u32,
+    batch: u32,
+    /// 1 while a flush runs.
+    flush_busy: AtomicU32,
+    /// Completed flushes.
+    flush_gen: AtomicU32,
+    /// Bumped after each flush that freed slots, and by
+    /// [`Core::note_event`]: waiters sleep until it moves.
+    events: AtomicU32,
+    pub(crate) stats: Stats,
+}
+
+/// A CPU pinned by [`Window::pin_cpu`], unpinned on drop.
+///
+/// # Invariants
+///
+/// Made only by [`Core::pin`] right after `pin_cpu`, on the thread that
+/// holds it (it is not `Send`), and dropped once.
+struct Pinned<'a, W: Window> {
+    window: &'a W,
+    cpu: usize,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<W: Window> Drop for Pinned<'_, W> {
+    fn drop(&mut self) {
+        // SAFETY: pairs with the `pin_cpu` that made this guard, on this
+        // thread (type invariant).
+        unsafe { self.window.unpin_cpu() };
+    }
+}
+
+/// A bit lock held: bit `bit` of `word`, released on drop.
+struct BitGuard<'a> {
+    word: &'a AtomicU32,
+    bit: u32,
+}
+
+impl Drop for BitGuard<'_> {
+    fn drop(&mut self) {
+        self.word.fetch_and(!self.bit, Ordering::Release);
+    }
+}
+
+/// Where to find a clean slot for a miss.
+enum Clean {
+    Slot { slot: u32, early_flush: bool },
+    /// None left in the magazine or depot.
+    None,
+}
+
+/// What [`Core::flush`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flushed {
+    /// Flushed this many slots (maybe 0: none was idle).
+    Slots(usize),
+    /// Another flush was running; it has completed since.
+    Waited,
+}
+
+impl<A, P, W> Core<A, P, W>
+where
+    A: Deref<Target = [AtomicU32]>,
+    P: Deref<Target = [PerCpu]>,
+    W: Window,
+{
+    /// A core over `window` with every slot clean. `Err` if the parts do
+    /// not fit the window.
+    pub(crate) fn new(window: W, p: Parts<A, P>) -> Result<Self, ()> {
         let n = window.slots() as usize;
-        if [p.state.len(), p.pfn.len(), p.next.len(), p.free.len(), p.scratch.len()].iter().any(|&l| l != n)
+        let ncpu = p.cpus.len();
+        if [p.state.len(), p.pfn.len(), p.next.len(), p.dirty_next.len(), p.depot.len(), p.scratch.len()]
+            .iter()
+            .any(|&l| l != n)
             || !p.buckets.len().is_power_of_two()
             || p.buckets.len() < 2
             || n >= USERS as usize
+            || ncpu == 0
+            || ncpu > 64
+            || n < 8 * ncpu
+            || p.depot_len.len() != ncpu
         {
             return Err(());
         }
-        let bucket_shift = 32 - p.buckets.len().trailing_zeros();
-        let id = new_id();
-        let (state, pfn, next, buckets) = (p.state, p.pfn, p.next, p.buckets);
+        let region = (n / ncpu) as u32;
+        let batch = (region / 4).clamp(1, MAG as u32 / 2);
         let core = Core {
-            id,
+            id: new_id(),
             window,
-            state,
-            pfn,
-            next,
-            buckets,
-            bucket_shift,
-            in_use: AtomicU32::new(0),
-            idle: AtomicU32::new(0),
+            state: p.state,
+            pfn: p.pfn,
+            next: p.next,
+            bucket_shift: 32 - p.buckets.len().trailing_zeros(),
+            buckets: p.buckets,
+            dirty_next: p.dirty_next,
+            depot: p.depot,
+            depot_len: p.depot_len,
+            depot_lock: AtomicU32::new(0),
+            scratch: p.scratch,
+            cpus: p.cpus,
+            region,
+            batch,
+            flush_busy: AtomicU32::new(0),
+            flush_gen: AtomicU32::new(0),
             events: AtomicU32::new(0),
             stats: Stats::default(),
         };
-        Ok((core, Locked::new(id, p.free, p.scratch)))
+        // Every slot in its region's depot stack, lowest on top.
+        for r in 0..ncpu {
+            let (start, end) = core.region_range(r);
+            for (i, slot) in (start..end).rev().enumerate() {
+                core.depot[start as usize + i].store(slot, Ordering::Relaxed);
+            }
+            core.depot_len[r].store(end - start, Ordering::Relaxed);
+        }
+        Ok(core)
     }
 
     /// The window (for its safe methods: addresses, PTE reads, flushes).
@@ -362,73 +550,164 @@ impl<A: Deref<Target = [AtomicU32]>, W: Window> Core<A, W> {
         self.state.len() as u32
     }
 
-    /// Slots with at least one user (see `became_used` on exactness).
-    pub(crate) fn in_use(&self) -> u32 {
-        self.in_use.load(Ordering::Relaxed).min(self.slots())
+    /// How many CPUs it has parts for.
+    pub(crate) fn cpus(&self) -> usize {
+        self.cpus.len()
     }
 
-    /// Slots with no user whose PTE still maps a page (awaiting a flush).
-    /// A hit can take a slot back before its releaser has counted it idle,
-    /// so the counter can dip below zero for an instant: read as 0.
-    pub(crate) fn idle(&self) -> u32 {
-        let v = self.idle.load(Ordering::Relaxed);
-        if v > self.slots() {
-            0
-        } else {
-            v
+    /// Slots per region (the last region also takes the remainder).
+    pub(crate) fn region(&self) -> u32 {
+        self.region
+    }
+
+    /// Clean slots a magazine refill takes from the depot.
+    pub(crate) fn batch(&self) -> u32 {
+        self.batch
+    }
+
+    /// Below this many clean slots in the depot, a refill starts a flush:
+    /// two batches for each other CPU (none with one CPU: it may as well
+    /// flush when it runs out).
+    pub(crate) fn low_watermark(&self) -> u32 {
+        2 * self.batch * (self.cpus.len() as u32 - 1)
+    }
+
+    /// Completed flushes since the pool was made.
+    pub(crate) fn flush_gen(&self) -> u32 {
+        self.flush_gen.load(Ordering::Acquire)
+    }
+
+    fn region_range(&self, r: usize) -> (u32, u32) {
+        let start = r as u32 * self.region;
+        let end = if r + 1 == self.cpus.len() { self.slots() } else { start + self.region };
+        (start, end)
+    }
+
+    fn region_of(&self, slot: u32) -> usize {
+        ((slot / self.region) as usize).min(self.cpus.len() - 1)
+    }
+
+    fn pin(&self) -> Pinned<'_, W> {
+        let cpu = self.window.pin_cpu() as usize % self.cpus.len();
+        // INVARIANT: right after `pin_cpu`, on this thread.
+        Pinned { window: &self.window, cpu, _not_send: PhantomData }
+    }
+
+    fn here(&self) -> &PerCpu {
+        &self.cpus[self.window.cpu_hint() as usize % self.cpus.len()]
+    }
+
+    /// Takes the bit lock `bit` of `word`, spinning (the CPU pinned).
+    fn bit_lock<'a>(&self, word: &'a AtomicU32, bit: u32) -> BitGuard<'a> {
+        loop {
+            if word.fetch_or(bit, Ordering::Acquire) & bit == 0 {
+                return BitGuard { word, bit };
+            }
+            while word.load(Ordering::Relaxed) & bit != 0 {
+                self.window.relax();
+            }
         }
     }
 
-    /// A count of the events after which a slot may be available (last
-    /// releases, flushes that freed slots). A map that found the pool full
-    /// after reading `n` need not look again before it differs from `n`.
+    /// A count of the events after which a slot may be available (flushes
+    /// that freed slots, and releases passed to [`Core::note_event`]). A map
+    /// that found the pool full after reading `n` need not look again
+    /// before it differs from `n`.
     pub(crate) fn events(&self) -> u32 {
         self.events.load(Ordering::SeqCst)
+    }
+
+    /// Counts an event (a last release someone may be waiting for).
+    pub(crate) fn note_event(&self) {
+        self.events.fetch_add(1, Ordering::SeqCst);
     }
 
     fn bucket(&self, pfn: u32) -> usize {
         (pfn.wrapping_mul(0x9e37_79b1) >> self.bucket_shift) as usize
     }
 
-    fn became_used(&self) {
-        // `in_use` moves next to, not with, the state words: while a last
-        // release and a hit race on one slot it can count that slot twice
-        // for an instant. Exact whenever the pool is quiet.
-        let now = self.in_use.fetch_add(1, Ordering::Relaxed) + 1;
-        self.stats.high_water.fetch_max(now.min(self.slots()), Ordering::Relaxed);
+    /// Sums of the per-CPU counters (the slots in use exact when quiet).
+    pub(crate) fn totals(&self) -> Totals {
+        let mut t = Totals::default();
+        let (mut used, mut idled) = (0u64, 0u64);
+        for c in self.cpus.iter() {
+            t.hits += c.stats.hits.get();
+            t.misses += c.stats.misses.get();
+            t.unmaps += c.stats.unmaps.get();
+            used += c.stats.got_used.get();
+            idled += c.stats.got_idle.get();
+        }
+        t.in_use = used.saturating_sub(idled).min(u64::from(self.slots())) as u32;
+        self.stats.high_water.fetch_max(t.in_use, Ordering::Relaxed);
+        t
+    }
+
+    /// Slots with no user whose PTE still maps a page (awaiting a flush): a
+    /// racy count of the state words, for display.
+    pub(crate) fn idle(&self) -> u32 {
+        self.state.iter().filter(|s| s.load(Ordering::Relaxed) & (VALID | FLUSHING | USERS) == VALID).count() as u32
+    }
+
+    /// Clean slots in the magazines and the depot (racy, for display).
+    pub(crate) fn clean(&self) -> u32 {
+        self.cpus.iter().map(|c| c.mag_len.load(Ordering::Relaxed)).sum::<u32>() + self.depot_clean()
+    }
+
+    /// Clean slots in the depot (racy, for display).
+    pub(crate) fn depot_clean(&self) -> u32 {
+        self.depot_len.iter().map(|l| l.load(Ordering::Relaxed)).sum()
+    }
+
+    /// One CPU's magazine, dirty list and counters (racy, for display).
+    pub(crate) fn cpu_view(&self, cpu: usize) -> Option<CpuView> {
+        let c = self.cpus.get(cpu)?;
+        Some(CpuView {
+            magazine: c.mag_len.load(Ordering::Relaxed),
+            dirty: c.dirty.load(Ordering::Relaxed),
+            hits: c.stats.hits.get(),
+            misses: c.stats.misses.get(),
+            unmaps: c.stats.unmaps.get(),
+        })
+    }
+
+    /// Takes a reference on `slot` if it maps `pfn` and is not being
+    /// flushed. `Ok(false)`: it does not (any more).
+    fn try_ref(&self, slot: usize, pfn: u32) -> Result<bool, MapError> {
+        loop {
+            let s = self.state[slot].load(Ordering::Acquire);
+            if s & (VALID | FLUSHING) != VALID || self.pfn[slot].load(Ordering::Acquire) != pfn {
+                return Ok(false);
+            }
+            if s & USERS == USERS {
+                return Err(MapError::TooManyUsers);
+            }
+            // Same state word, same generation: the slot still maps `pfn`,
+            // unless the generation wrapped while we were away.
+            if self.state[slot].compare_exchange(s, s + 1, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                if s & USERS == 0 {
+                    self.here().stats.got_used.inc();
+                }
+                // Our reference pins the slot: its pfn cannot change now.
+                if self.pfn[slot].load(Ordering::Acquire) != pfn {
+                    self.drop_ref(slot as u32);
+                    continue;
+                }
+                return Ok(true);
+            }
+        }
     }
 
     /// Lock-free: if page `pfn` is in a slot (mapped or idle), takes a
     /// reference on it.
     pub(crate) fn try_hit(&self, pfn: u32) -> Result<Option<SlotRef>, MapError> {
-        let mut link = self.buckets[self.bucket(pfn)].load(Ordering::Acquire);
+        let mut link = self.buckets[self.bucket(pfn)].load(Ordering::Acquire) & !BUCKET_LOCK;
         // Chains change under us; bound the walk in case one is mid-change.
         let mut steps = 0;
         while link != 0 && steps <= self.state.len() {
             let slot = (link - 1) as usize;
-            loop {
-                let s = self.state[slot].load(Ordering::Acquire);
-                if s & (VALID | FLUSHING) != VALID || self.pfn[slot].load(Ordering::Acquire) != pfn {
-                    break;
-                }
-                if s & USERS == USERS {
-                    return Err(MapError::TooManyUsers);
-                }
-                // Same state word, same generation: the slot still maps `pfn`,
-                // unless the 14-bit generation wrapped while we were away.
-                if self.state[slot].compare_exchange(s, s + 1, Ordering::AcqRel, Ordering::Acquire).is_ok() {
-                    if s & USERS == 0 {
-                        self.idle.fetch_sub(1, Ordering::Relaxed);
-                        self.became_used();
-                    }
-                    // Our reference pins the slot: its pfn cannot change now.
-                    if self.pfn[slot].load(Ordering::Acquire) != pfn {
-                        self.drop_ref(slot as u32);
-                        continue;
-                    }
-                    self.stats.hits.inc();
-                    return Ok(Some(self.mint(slot as u32)));
-                }
+            if self.try_ref(slot, pfn)? {
+                self.here().stats.hits.inc();
+                return Ok(Some(self.mint(slot as u32)));
             }
             link = self.next[slot].load(Ordering::Acquire);
             steps += 1;
@@ -437,15 +716,56 @@ impl<A: Deref<Target = [AtomicU32]>, W: Window> Core<A, W> {
     }
 
     /// Lock-free: drops the reference `r`. Returns true when that was the
-    /// last one on its slot (the slot is now idle, and a flush can reclaim
-    /// it). A token of another pool is refused (`WrongPool`) and its slot
-    /// stays held: it belongs to a pool that is still alive somewhere.
+    /// last one on its slot (the slot is now idle, on a dirty list, and a
+    /// flush can reclaim it). A token of another pool is refused
+    /// (`WrongPool`) and its slot stays held: it belongs to a pool that is
+    /// still alive somewhere.
     pub(crate) fn release(&self, r: SlotRef) -> Result<bool, MapError> {
         if !self.owns(&r) {
             return Err(MapError::WrongPool);
         }
-        self.stats.unmaps.inc();
+        self.here().stats.unmaps.inc();
         Ok(self.drop_ref(r.slot))
+    }
+
+    fn drop_ref(&self, slot: u32) -> bool {
+        let word = &self.state[slot as usize];
+        let mut s = word.load(Ordering::Relaxed);
+        loop {
+            debug_assert!(s & USERS != 0 && s & VALID != 0);
+            let last = s & USERS == 1;
+            let list = last && s & LISTED == 0;
+            let new = (s - 1) | if list { LISTED } else { 0 };
+            match word.compare_exchange_weak(s, new, Ordering::AcqRel, Ordering::Relaxed) {
+                Ok(_) => {
+                    if !last {
+                        return false;
+                    }
+                    let c = self.here();
+                    c.stats.got_idle.inc();
+                    if list {
+                        self.push_dirty(c, slot);
+                    }
+                    return true;
+                }
+                Err(now) => s = now,
+            }
+        }
+    }
+
+    /// Pushes `slot` (just marked `LISTED`) onto `c`'s dirty list.
+    fn push_dirty(&self, c: &PerCpu, slot: u32) {
+        // Counted first, so that a flush taking the list never counts it
+        // below zero.
+        c.dirty.fetch_add(1, Ordering::Relaxed);
+        let mut head = c.dirty_head.load(Ordering::Relaxed);
+        loop {
+            self.dirty_next[slot as usize].store(head, Ordering::Relaxed);
+            match c.dirty_head.compare_exchange_weak(head, slot + 1, Ordering::AcqRel, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(now) => head = now,
+            }
+        }
     }
 
     /// Whether `r` is this core's and its slot maps `page`: the check that
@@ -512,120 +832,305 @@ impl<A: Deref<Target = [AtomicU32]>, W: Window> Core<A, W> {
         (ran.load(Ordering::Relaxed), bad.load(Ordering::Relaxed))
     }
 
-    fn drop_ref(&self, slot: u32) -> bool {
-        let old = self.state[slot as usize].fetch_sub(1, Ordering::SeqCst);
-        debug_assert!(old & USERS != 0 && old & VALID != 0);
-        if old & USERS == 1 {
-            self.in_use.fetch_sub(1, Ordering::Relaxed);
-            self.idle.fetch_add(1, Ordering::Relaxed);
-            self.events.fetch_add(1, Ordering::SeqCst);
-            true
-        } else {
-            false
-        }
-    }
-
-    /// With the lock held: maps `page` (frame `pfn`), taking a free slot if
-    /// it is not in one already, flushing idle slots first if none is free.
-    pub(crate) fn map_locked<B>(&self, l: &mut Locked<B>, page: &W::Page) -> Result<SlotRef, MapError>
-    where
-        B: DerefMut<Target = [u32]>,
-    {
+    /// Maps `page`: a hit if it is in a slot already, else a clean slot from
+    /// this CPU's magazine (refilled from the depot, flushing idle slots or
+    /// taking another CPU's clean slot when it runs dry). `Full` when no
+    /// slot is clean or idle.
+    pub(crate) fn map(&self, page: &W::Page) -> Result<SlotRef, MapError> {
         let pfn = W::pfn(page);
-        if l.owner != self.id {
-            return Err(MapError::WrongPool);
-        }
         if let Some(r) = self.try_hit(pfn)? {
             return Ok(r);
         }
-        if l.free_len == 0 && self.flush_locked(l) == 0 {
+        let mut flushed = false;
+        loop {
+            let got = {
+                let pin = self.pin();
+                match self.take_clean(pin.cpu) {
+                    Clean::Slot { slot, early_flush } => Some((self.install(&pin, slot, page), early_flush)),
+                    Clean::None => None,
+                }
+            };
+            if let Some((r, early_flush)) = got {
+                if early_flush && self.flush_busy.load(Ordering::Relaxed) == 0 {
+                    self.stats.early_flushes.inc();
+                    self.flush_once();
+                }
+                return r;
+            }
+            // Nothing in the magazine or the depot: flush idle slots (or
+            // wait for the flush that runs), once, then look elsewhere.
+            if !flushed {
+                flushed = true;
+                if self.flush() != Flushed::Slots(0) {
+                    continue;
+                }
+            }
+            if let Some(slot) = self.steal() {
+                let pin = self.pin();
+                return self.install(&pin, slot, page);
+            }
             return Err(MapError::Full);
         }
-        l.free_len -= 1;
-        let slot = l.free[l.free_len];
+    }
+
+    /// A clean slot from `cpu`'s magazine, refilled from the depot when
+    /// empty; `early_flush` when the depot fell below the low watermark with
+    /// enough dirty slots to be worth a flush.
+    fn take_clean(&self, cpu: usize) -> Clean {
+        let c = &self.cpus[cpu];
+        let _mag = self.bit_lock(&c.lock, 1);
+        let mut len = c.mag_len.load(Ordering::Relaxed);
+        let mut early_flush = false;
+        if len == 0 {
+            let (got, left) = self.refill(cpu);
+            len = got;
+            if len == 0 {
+                return Clean::None;
+            }
+            let dirty: u32 = self.cpus.iter().map(|c| c.dirty.load(Ordering::Relaxed)).sum();
+            early_flush = left < self.low_watermark() && dirty >= self.low_watermark().max(self.batch);
+        }
+        len -= 1;
+        let slot = c.mag[len as usize].load(Ordering::Relaxed);
+        c.mag_len.store(len, Ordering::Relaxed);
+        Clean::Slot { slot, early_flush }
+    }
+
+    /// With `cpu`'s magazine locked and empty: moves up to a batch of clean
+    /// slots into it from the depot, its own region first. Returns how many
+    /// it moved and how many the depot has left.
+    fn refill(&self, cpu: usize) -> (u32, u32) {
+        let c = &self.cpus[cpu];
+        let _depot = self.bit_lock(&self.depot_lock, 1);
+        let mut got = 0;
+        for k in 0..self.cpus.len() {
+            let r = (cpu + k) % self.cpus.len();
+            let (start, _) = self.region_range(r);
+            let mut len = self.depot_len[r].load(Ordering::Relaxed);
+            while len > 0 && got < self.batch {
+                len -= 1;
+                let slot = self.depot[(start + len) as usize].load(Ordering::Relaxed);
+                c.mag[got as usize].store(slot, Ordering::Relaxed);
+                got += 1;
+            }
+            self.depot_len[r].store(len, Ordering::Relaxed);
+            if got == self.batch {
+                break;
+            }
+        }
+        c.mag_len.store(got, Ordering::Relaxed);
+        if got > 0 {
+            self.stats.refills.inc();
+        }
+        (got, self.depot_len.iter().map(|l| l.load(Ordering::Relaxed)).sum())
+    }
+
+    /// A clean slot from another CPU's magazine.
+    fn steal(&self) -> Option<u32> {
+        let pin = self.pin();
+        for k in 1..self.cpus.len() {
+            let c = &self.cpus[(pin.cpu + k) % self.cpus.len()];
+            let _mag = self.bit_lock(&c.lock, 1);
+            let len = c.mag_len.load(Ordering::Relaxed);
+            if len > 0 {
+                c.mag_len.store(len - 1, Ordering::Relaxed);
+                self.stats.steals.inc();
+                return Some(c.mag[(len - 1) as usize].load(Ordering::Relaxed));
+            }
+        }
+        None
+    }
+
+    /// Gives a clean slot that was not used back to `cpu`'s magazine, or to
+    /// the depot if the magazine is full.
+    fn give_back(&self, cpu: usize, slot: u32) {
+        let c = &self.cpus[cpu];
+        {
+            let _mag = self.bit_lock(&c.lock, 1);
+            let len = c.mag_len.load(Ordering::Relaxed);
+            if (len as usize) < MAG {
+                c.mag[len as usize].store(slot, Ordering::Relaxed);
+                c.mag_len.store(len + 1, Ordering::Relaxed);
+                return;
+            }
+        }
+        let _depot = self.bit_lock(&self.depot_lock, 1);
+        self.depot_push(slot);
+    }
+
+    /// Puts clean `slot` on its region's depot stack (depot lock held).
+    fn depot_push(&self, slot: u32) {
+        let r = self.region_of(slot);
+        let (start, _) = self.region_range(r);
+        let len = self.depot_len[r].load(Ordering::Relaxed);
+        self.depot[(start + len) as usize].store(slot, Ordering::Relaxed);
+        self.depot_len[r].store(len + 1, Ordering::Relaxed);
+    }
+
+    /// Maps `page` into clean `slot`, unless another CPU has just put the
+    /// page in a slot: then takes a reference on that one and gives `slot`
+    /// back.
+    fn install(&self, pin: &Pinned<'_, W>, slot: u32, page: &W::Page) -> Result<SlotRef, MapError> {
+        let pfn = W::pfn(page);
+        let head = &self.buckets[self.bucket(pfn)];
+        let guard = self.bit_lock(head, BUCKET_LOCK);
+        // With the chain locked no other slot can take `pfn` on: look once
+        // more, so that a page is never in two slots.
+        let mut link = head.load(Ordering::Relaxed) & !BUCKET_LOCK;
+        while link != 0 {
+            let other = (link - 1) as usize;
+            match self.try_ref(other, pfn) {
+                Ok(true) => {
+                    drop(guard);
+                    self.give_back(pin.cpu, slot);
+                    self.here().stats.hits.inc();
+                    return Ok(self.mint(other as u32));
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    drop(guard);
+                    self.give_back(pin.cpu, slot);
+                    return Err(e);
+                }
+            }
+            link = self.next[other].load(Ordering::Relaxed);
+        }
         let i = slot as usize;
         self.pfn[i].store(pfn, Ordering::Relaxed);
-        // SAFETY: `slot` came off the free stack, which holds only slots
-        // below `slots()` whose PTE was cleared and then flushed on every
-        // CPU (`flush_locked` pushes them after `Window::flush` returns), and
-        // which nobody can reach: its state is not VALID, so hits skip it.
+        // SAFETY: `slot` came out of a magazine or the depot, which hold
+        // only slots below `slots()` whose PTE was cleared and then flushed
+        // on every CPU (`flush_once` puts them there after `Window::flush`
+        // returns), and which nobody can reach: its state is not VALID, so
+        // hits skip it.
         unsafe { self.window.set(slot, page) };
         let gen = (self.state[i].load(Ordering::Relaxed) & !(GEN_ONE - 1)).wrapping_add(GEN_ONE);
         // Publish: the PTE and pfn are written before the state says VALID.
         self.state[i].store(gen | VALID | 1, Ordering::Release);
-        let b = self.bucket(pfn);
-        self.next[i].store(self.buckets[b].load(Ordering::Relaxed), Ordering::Relaxed);
-        self.buckets[b].store(slot + 1, Ordering::Release);
-        self.became_used();
-        self.stats.misses.inc();
+        self.next[i].store(head.load(Ordering::Relaxed) & !BUCKET_LOCK, Ordering::Relaxed);
+        // The new head, still locked; the guard unlocks.
+        head.store((slot + 1) | BUCKET_LOCK, Ordering::Release);
+        drop(guard);
+        let st = &self.cpus[pin.cpu].stats;
+        st.got_used.inc();
+        st.misses.inc();
         Ok(self.mint(slot))
     }
 
-    /// Takes `slot` off its lookup chain (lock held).
+    /// Takes `slot` off its lookup chain.
     fn unlink(&self, slot: u32) {
-        let b = self.bucket(self.pfn[slot as usize].load(Ordering::Relaxed));
+        let head = &self.buckets[self.bucket(self.pfn[slot as usize].load(Ordering::Relaxed))];
+        let _guard = self.bit_lock(head, BUCKET_LOCK);
         let after = self.next[slot as usize].load(Ordering::Relaxed);
-        let mut link = &self.buckets[b];
-        loop {
-            let cur = link.load(Ordering::Relaxed);
-            if cur == 0 {
-                debug_assert!(false, "slot {slot} not on its chain");
-                return;
-            }
-            if cur == slot + 1 {
-                link.store(after, Ordering::Release);
-                return;
-            }
-            link = &self.next[(cur - 1) as usize];
+        if head.load(Ordering::Relaxed) & !BUCKET_LOCK == slot + 1 {
+            head.store(after | BUCKET_LOCK, Ordering::Release);
+            return;
         }
+        let mut link = head.load(Ordering::Relaxed) & !BUCKET_LOCK;
+        while link != 0 {
+            let cur = &self.next[(link - 1) as usize];
+            if cur.load(Ordering::Relaxed) == slot + 1 {
+                cur.store(after, Ordering::Release);
+                return;
+            }
+            link = cur.load(Ordering::Relaxed);
+        }
+        debug_assert!(false, "slot {slot} not on its chain");
     }
 
-    /// With the lock held: flushes every idle slot in one batch and puts
-    /// them back on the free stack. Returns how many it flushed.
-    pub(crate) fn flush_locked<B>(&self, l: &mut Locked<B>) -> usize
-    where
-        B: DerefMut<Target = [u32]>,
-    {
-        if l.owner != self.id {
-            return 0;
+    /// Flushes every idle slot on the dirty lists in one batch and puts
+    /// them in the depot. If a flush is running already, waits for it to
+    /// complete instead ([`Flushed::Waited`]).
+    pub(crate) fn flush(&self) -> Flushed {
+        if self.flush_busy.load(Ordering::Relaxed) == 0 {
+            if let Some(n) = self.flush_once() {
+                return Flushed::Slots(n);
+            }
+        }
+        self.stats.flush_waits.inc();
+        while self.flush_busy.load(Ordering::Acquire) != 0 {
+            self.window.relax();
+        }
+        Flushed::Waited
+    }
+
+    /// Runs one flush, unless one is running (`None`). Returns how many
+    /// slots it flushed.
+    fn flush_once(&self) -> Option<usize> {
+        if self.flush_busy.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            return None;
         }
         let w = &self.window;
         let start = w.now_ns();
+        let n = {
+            let _pin = self.pin();
+            self.claim_idle()
+        };
+        if n > 0 {
+            w.flush(&self.scratch[..n]);
+            let _pin = self.pin();
+            let _depot = self.bit_lock(&self.depot_lock, 1);
+            for s in self.scratch[..n].iter() {
+                let slot = s.load(Ordering::Relaxed);
+                let word = &self.state[slot as usize];
+                word.store(word.load(Ordering::Relaxed) & !(VALID | FLUSHING), Ordering::Release);
+                self.depot_push(slot);
+            }
+        }
+        let in_use = self.totals().in_use;
+        self.stats.high_water.fetch_max(in_use, Ordering::Relaxed);
+        self.flush_gen.fetch_add(1, Ordering::AcqRel);
+        if n > 0 {
+            self.events.fetch_add(1, Ordering::SeqCst);
+            self.stats.flushes.inc();
+            self.stats.slots_flushed.add(n as u64);
+            self.stats.flush_ns.add(w.now_ns().saturating_sub(start));
+        }
+        self.flush_busy.store(0, Ordering::Release);
+        Some(n)
+    }
+
+    /// Takes every dirty list, claims the slots still idle (unlinked, PTE
+    /// cleared, listed in `scratch`) and unlists the ones in use again.
+    /// Returns how many it claimed. Only the flusher calls it.
+    fn claim_idle(&self) -> usize {
         let mut n = 0;
-        for slot in 0..self.state.len() {
-            let s = self.state[slot].load(Ordering::Acquire);
-            if s & (VALID | FLUSHING | USERS) != VALID {
-                continue;
+        for c in self.cpus.iter() {
+            let mut link = c.dirty_head.swap(0, Ordering::AcqRel);
+            let mut taken = 0;
+            while link != 0 {
+                let slot = link - 1;
+                // Read before unlisting: then a release may list it again.
+                link = self.dirty_next[slot as usize].load(Ordering::Relaxed);
+                taken += 1;
+                if self.claim(slot) {
+                    self.unlink(slot);
+                    // SAFETY: `claim` moved the slot from idle (VALID, no
+                    // users) to FLUSHING, which hits refuse, so nobody holds
+                    // it or can take it until the flush frees it.
+                    unsafe { self.window.clear(slot) };
+                    self.scratch[n].store(slot, Ordering::Relaxed);
+                    n += 1;
+                }
             }
-            // Fails if a hit took the slot back meanwhile: then it stays.
-            if self.state[slot].compare_exchange(s, s | FLUSHING, Ordering::AcqRel, Ordering::Relaxed).is_err() {
-                continue;
-            }
-            self.unlink(slot as u32);
-            // SAFETY: the CAS above moved the slot from idle (VALID, no
-            // users) to FLUSHING, which hits refuse, so nobody holds it or
-            // can take it until it is freed below.
-            unsafe { w.clear(slot as u32) };
-            l.scratch[n] = slot as u32;
-            n += 1;
+            c.dirty.fetch_sub(taken, Ordering::Relaxed);
         }
-        if n == 0 {
-            return 0;
-        }
-        w.flush(&l.scratch[..n]);
-        for i in 0..n {
-            let slot = l.scratch[i];
-            let s = self.state[slot as usize].load(Ordering::Relaxed);
-            self.state[slot as usize].store(s & !(VALID | FLUSHING), Ordering::Release);
-            l.free[l.free_len] = slot;
-            l.free_len += 1;
-        }
-        self.idle.fetch_sub(n as u32, Ordering::Relaxed);
-        self.events.fetch_add(1, Ordering::SeqCst);
-        self.stats.flushes.inc();
-        self.stats.slots_flushed.add(n as u64);
-        self.stats.flush_ns.add(w.now_ns().saturating_sub(start));
         n
+    }
+
+    /// Moves listed `slot` from idle to FLUSHING (true), or, if someone
+    /// holds it again, only unlists it (false).
+    fn claim(&self, slot: u32) -> bool {
+        let word = &self.state[slot as usize];
+        let mut s = word.load(Ordering::Acquire);
+        loop {
+            debug_assert!(s & LISTED != 0);
+            let idle = s & (VALID | FLUSHING | USERS) == VALID;
+            let new = if idle { (s & !LISTED) | FLUSHING } else { s & !LISTED };
+            match word.compare_exchange_weak(s, new, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return idle,
+                Err(now) => s = now,
+            }
+        }
     }
 
     /// What `slot` holds now (a racy snapshot, for display).

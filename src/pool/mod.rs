@@ -10,9 +10,13 @@
 //!
 //! - mapping a page that is already mapped (or unmapped but not yet
 //!   flushed) takes no lock: one CAS on the slot's state word;
-//! - unmapping is one atomic decrement; the PTE stays until a flush;
-//! - flushes are batched: when no slot is free, all idle slots are flushed
-//!   at once, one TLB flush per CPU;
+//! - a miss takes a clean slot from its CPU's magazine and writes one PTE;
+//!   CPUs use slots of their own region, so they share no cache lines;
+//! - unmapping is one CAS on the state word (and one on the CPU's dirty
+//!   list when it was the last user); the PTE stays until a flush;
+//! - flushes are batched and start early: all dirty slots at once, one TLB
+//!   flush per CPU, run by one mapper outside any lock while the others go
+//!   on with clean slots;
 //! - a full pool makes [`Pool::map`] sleep interruptibly with a timeout
 //!   (`wait_ms`, module parameter), then fail with `ETIMEDOUT`, or makes
 //!   [`Wait::No`] fail at once with `EAGAIN`. A holder of one mapping that
@@ -30,24 +34,28 @@
 //!
 //! # Locking
 //!
-//! `locked` (a spinlock) serialises everything that changes which page a
-//! slot holds: claiming free slots, flushing, and so the TLB flush IPIs,
-//! which run with it held (interrupts stay on). `freed` is the wait queue
+//! The core's own locks are bit locks held for a few instructions with
+//! preemption off, never across a flush (see [`core`]). `lock` (a
+//! spinlock) only orders waiters and wakers around `freed`, the wait queue
 //! of maps waiting for a slot; last releases and flushes wake it, taking
-//! `locked` to do so, and only when someone waits.
+//! `lock` to do so, and only when someone waits.
 //!
 //! Lock order, outermost first (as binder documents its own):
 //!
 //! 1. the control interpreter's objects mutex (`crate::control`), held
-//!    while it maps or unmaps through the pool, never while it waits;
-//! 2. `locked`, the pool's spinlock;
-//! 3. the TLB-flush IPI (`on_each_cpu`), sent with `locked` held and
-//!    waited for; its callback takes no lock.
+//!    while it maps or unmaps through the pool (so across a flush and its
+//!    IPI), never while it waits;
+//! 2. `lock`, the pool's spinlock, never held across a flush;
+//! 3. the core's bit locks (magazine, then depot; a chain's alone).
 //!
 //! Waiting is on events, not on counters that move under us: a map that
-//! finds the pool full reads the core's event count first (bumped by
-//! every last release and every flush that frees slots) and sleeps until
-//! it moves, up to an absolute deadline, interruptibly.
+//! finds the pool full announces itself as a waiter, reads the event
+//! count, looks once more, and sleeps until the count moves, up to an
+//! absolute deadline, interruptibly. Flushes that free slots bump the
+//! count; a last release bumps it only when it sees a waiter, so the
+//! unmap path touches no shared counter. The announcement and the look
+//! (each after a full fence) make sure that a release either sees the
+//! waiter or is seen by its look.
 //!
 //! Interrupt context: nothing hmkit runs there can map or unmap (the only
 //! code it runs in hard-IRQ context is what the `unsafe` `sys::on_each_cpu`
@@ -62,12 +70,14 @@
 pub(crate) mod core;
 mod window;
 
+pub(crate) use self::core::PerCpu;
+
 /// The atomics the pool core uses (the host model checks swap in `loom`'s).
 pub(crate) mod atomic {
     pub(crate) use ::core::sync::atomic::{AtomicU32, Ordering};
 }
 
-use self::core::{Core, Locked, MapError, Parts, SlotRef, SlotView};
+use self::core::{Core, Flushed, MapError, Parts, SlotRef, SlotView};
 use crate::sys;
 use crate::sys::highmem::{OwnedPage, PagePin};
 use crate::sys::window::VmWindow;
@@ -118,12 +128,16 @@ pub(crate) const MAX_SLOTS: u32 = 8192;
 
 type Slots = KVec<AtomicU32>;
 
+/// The pool core as the module builds it.
+pub(crate) type KernelCore = Core<Slots, KVec<PerCpu>, VmWindow>;
+
 #[pin_data]
 pub(crate) struct Pool {
-    core: Core<Slots, VmWindow>,
+    core: KernelCore,
+    /// Maps waiting (or about to wait) for a slot.
     waiters: AtomicU32,
     #[pin]
-    locked: SpinLock<Locked<KVec<u32>>>,
+    lock: SpinLock<()>,
     #[pin]
     freed: CondVar,
 }
@@ -143,20 +157,30 @@ impl Pool {
             return Err(EINVAL);
         }
         let n = slots as usize;
+        // One part per possible CPU (at most 8 with the test kernels' NR_CPUS,
+        // and MIN_SLOTS leaves each region 8 slots at least).
+        let ncpu = (sys::nr_cpu_ids() as usize).clamp(1, (n / 8).min(64));
+        let mut cpus = KVec::with_capacity(ncpu, GFP_KERNEL)?;
+        for _ in 0..ncpu {
+            cpus.push(PerCpu::new(), GFP_KERNEL)?;
+        }
         let parts = Parts {
             state: zeroed(n)?,
             pfn: zeroed(n)?,
             next: zeroed(n)?,
             buckets: zeroed((2 * n).next_power_of_two())?,
-            free: KVec::from_elem(0u32, n, GFP_KERNEL)?,
-            scratch: KVec::from_elem(0u32, n, GFP_KERNEL)?,
+            dirty_next: zeroed(n)?,
+            depot: zeroed(n)?,
+            depot_len: zeroed(ncpu)?,
+            scratch: zeroed(n)?,
+            cpus,
         };
-        let (core, locked) = Core::new(VmWindow::new(slots)?, parts).map_err(|()| EINVAL)?;
+        let core = Core::new(VmWindow::new(slots)?, parts).map_err(|()| EINVAL)?;
         Arc::pin_init(
             pin_init!(Self {
                 core,
                 waiters: AtomicU32::new(0),
-                locked <- kernel::new_spinlock!(locked, "hmkit_pool"),
+                lock <- kernel::new_spinlock!((), "hmkit_pool"),
                 freed <- kernel::new_condvar!("hmkit_pool_freed"),
             }),
             GFP_KERNEL,
@@ -179,38 +203,58 @@ impl Pool {
 
     /// Takes a reference on a slot mapping `page`, waiting as `wait` says.
     fn get(&self, page: &OwnedPage, wait: Wait) -> Result<SlotRef> {
-        if let Some(r) = self.core.try_hit(page.pfn() as u32).map_err(map_error)? {
-            return Ok(r);
-        }
         let deadline = Deadline::after(wait);
+        let mut waiting = None;
         loop {
-            let seen = self.core.events();
-            match self.core.map_locked(&mut *self.locked.lock(), page) {
-                Ok(r) => return Ok(r),
-                Err(MapError::Full) => {}
-                Err(e) => return Err(map_error(e)),
+            match self.try_get(page) {
+                Ok(Some(r)) => return Ok(r),
+                Ok(None) => {}
+                Err(e) => return Err(e),
             }
             if let Wait::No = wait {
                 self.core.stats.try_failures.inc();
                 return Err(EAGAIN);
             }
-            self.wait_for_event(seen, deadline)?;
+            // Announced, `seen` read, looked once more (the loop's next
+            // try): only then sleep.
+            match waiting.take() {
+                None => waiting = Some(self.announce()),
+                Some(w) => waiting = Some(self.sleep(w, deadline)?),
+            }
         }
     }
 
-    /// The pool's event count (see `Core::events`): read it before an
-    /// attempt that may find the pool full, then pass it to
-    /// [`Pool::wait_for_event`].
-    pub(crate) fn events(&self) -> u32 {
-        self.core.events()
+    /// One attempt: a slot, `None` when the pool is full, or an error.
+    fn try_get(&self, page: &OwnedPage) -> Result<Option<SlotRef>> {
+        let r = self.core.map(page);
+        if r.is_ok() || matches!(r, Err(MapError::Full)) {
+            self.wake_if_flushed();
+        }
+        match r {
+            Ok(r) => Ok(Some(r)),
+            Err(MapError::Full) => Ok(None),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    /// Announces a waiter and reads the event count: the caller looks for a
+    /// slot once more after this, and sleeps on the returned ticket only if
+    /// that look fails.
+    pub(crate) fn announce(&self) -> Waiting<'_> {
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        // Pairs with the fence in `unmap`: either the unmap sees this
+        // waiter, or the look after this sees its slot.
+        fence(Ordering::SeqCst);
+        Waiting { pool: self, seen: self.core.events() }
     }
 
     /// Sleeps, interruptibly, until a slot may have become available since
-    /// the event count was `seen` (returns at once if it already has), or
-    /// until `deadline`: `ETIMEDOUT` then, `EINTR` on a signal. For callers
-    /// that must not sleep in [`Pool::map`] while holding a lock of their
-    /// own, and for `map` itself.
-    pub(crate) fn wait_for_event(&self, seen: u32, deadline: Deadline) -> Result {
+    /// `w` was announced (returns at once if it already has), or until
+    /// `deadline`: `ETIMEDOUT` then, `EINTR` on a signal. Returns a fresh
+    /// ticket for the next look. For callers that must not sleep in
+    /// [`Pool::map`] while holding a lock of their own, and for `map`
+    /// itself.
+    pub(crate) fn sleep<'a>(&'a self, w: Waiting<'a>, deadline: Deadline) -> Result<Waiting<'a>> {
         let stats = &self.core.stats;
         if sys::signal_pending() {
             stats.interrupted.inc();
@@ -220,30 +264,36 @@ impl Pool {
             stats.timeouts.inc();
             return Err(sys::etimedout());
         };
-        let mut guard = self.locked.lock();
-        // Announce ourselves, then look: an unmap that missed the
-        // announcement bumped the event count before this look.
-        self.waiters.fetch_add(1, Ordering::SeqCst);
-        fence(Ordering::SeqCst);
-        let result = if self.core.events() != seen {
-            Ok(())
-        } else {
-            stats.waits.inc();
-            let start = Ktime::ktime_get();
-            let woke = self.freed.wait_interruptible_timeout(&mut guard, left);
-            stats.wait_ns.add((Ktime::ktime_get() - start).to_ns() as u64);
-            match woke {
+        {
+            let mut guard = self.lock.lock();
+            if self.core.events() == w.seen {
+                stats.waits.inc();
+                let start = Ktime::ktime_get();
+                let woke = self.freed.wait_interruptible_timeout(&mut guard, left);
+                stats.wait_ns.add((Ktime::ktime_get() - start).to_ns() as u64);
                 // Woken or not, the deadline is what ends the wait: look
-                // again (a spurious wake-up finds the count unchanged).
-                CondVarTimeoutResult::Timeout | CondVarTimeoutResult::Woken { .. } => Ok(()),
-                CondVarTimeoutResult::Signal { .. } => {
+                // again (a spurious wake-up finds no slot and sleeps again).
+                if let CondVarTimeoutResult::Signal { .. } = woke {
                     stats.interrupted.inc();
-                    Err(EINTR)
+                    return Err(EINTR);
                 }
             }
-        };
-        self.waiters.fetch_sub(1, Ordering::SeqCst);
-        result
+        }
+        // Still announced: read the count the next look starts from.
+        let mut w = w;
+        w.seen = self.core.events();
+        Ok(w)
+    }
+
+    /// After a map: wakes waiters if a flush it ran (or waited for) freed
+    /// slots they may want.
+    fn wake_if_flushed(&self) {
+        // The core bumps the event count for a flush that freed slots; a
+        // waiter's `sleep` looks at it under `lock`.
+        if self.waiters.load(Ordering::SeqCst) > 0 && !sys::in_interrupt() {
+            let _guard = self.lock.lock();
+            self.freed.notify_all();
+        }
     }
 
     fn unmap(&self, r: SlotRef) {
@@ -261,22 +311,28 @@ impl Pool {
         if self.waiters.load(Ordering::SeqCst) == 0 {
             return;
         }
+        self.core.note_event();
         if sys::in_interrupt() {
             // The lock is taken with interrupts on: taking it here could
-            // deadlock against the code this interrupt stopped. The slot is
-            // released; a waiter finds it at its next wake-up or deadline.
+            // deadlock against the code this interrupt stopped. The event is
+            // counted; a waiter sees it at its next wake-up or deadline.
             return;
         }
-        // Taking the lock orders this wake-up after a waiter's last look.
-        let _guard = self.locked.lock();
+        // Taking the lock orders this wake-up after a waiter's check.
+        let _guard = self.lock.lock();
         self.freed.notify_all();
     }
 
-    /// Flushes every idle slot now; returns how many.
+    /// Flushes every idle slot now (after the flush another CPU runs, if
+    /// one does); returns how many.
     pub(crate) fn flush(&self) -> usize {
-        let n = self.core.flush_locked(&mut *self.locked.lock());
-        if n > 0 && self.waiters.load(Ordering::SeqCst) > 0 {
-            self.freed.notify_all();
+        let n = loop {
+            if let Flushed::Slots(n) = self.core.flush() {
+                break n;
+            }
+        };
+        if n > 0 {
+            self.wake_if_flushed();
         }
         n
     }
@@ -318,24 +374,43 @@ impl Pool {
         (w.base(), w.end())
     }
 
-    /// `pool`: the window, slot counts, then one row per slot that maps a
-    /// page (`users` 0: unmapped, awaiting a flush). `ptes_set` counts the
-    /// window's PTEs that are set, read from the page table itself.
+    /// `pool`: the window, slot counts, the per-CPU parts and the depot,
+    /// then one row per slot that maps a page (`users` 0: unmapped,
+    /// awaiting a flush). `ptes_set` counts the window's PTEs that are set,
+    /// read from the page table itself; `free` counts the clean slots (in
+    /// magazines and the depot).
     pub(crate) fn render_slots(&self, out: &mut dyn fmt::Write) -> Result {
+        let c = &self.core;
         let (base, end) = self.window();
-        let n = self.core.slots();
-        let free = self.locked.lock().free_slots();
+        let n = c.slots();
         let ptes_set = (0..n).filter(|&s| self.pte_pfn(s).is_some()).count();
         writeln!(out, "window: {base:#010x}-{end:#010x}")?;
         writeln!(out, "slots: {n}")?;
-        writeln!(out, "in_use: {}", self.core.in_use())?;
-        writeln!(out, "needs_flush: {}", self.core.idle())?;
-        writeln!(out, "free: {free}")?;
+        writeln!(out, "in_use: {}", c.totals().in_use)?;
+        writeln!(out, "needs_flush: {}", c.idle())?;
+        writeln!(out, "free: {}", c.clean())?;
         writeln!(out, "ptes_set: {ptes_set}")?;
+        writeln!(out, "cpus: {}", c.cpus())?;
+        writeln!(out, "region: {}", c.region())?;
+        writeln!(out, "batch: {}", c.batch())?;
+        writeln!(out, "low_watermark: {}", c.low_watermark())?;
+        writeln!(out, "depot: {}", c.depot_clean())?;
+        writeln!(out, "flush_gen: {}", c.flush_gen())?;
+        writeln!(out)?;
+        writeln!(out, "{:>5} {:>8} {:>6} {:>12} {:>12} {:>12}", "cpu", "magazine", "dirty", "hits", "misses", "unmaps")?;
+        for cpu in 0..c.cpus() {
+            if let Some(v) = c.cpu_view(cpu) {
+                writeln!(
+                    out,
+                    "{cpu:>5} {:>8} {:>6} {:>12} {:>12} {:>12}",
+                    v.magazine, v.dirty, v.hits, v.misses, v.unmaps
+                )?;
+            }
+        }
         writeln!(out)?;
         writeln!(out, "{:>5} {:<12} {:>10} {:>6}", "slot", "vaddr", "pfn", "users")?;
         for s in 0..n {
-            if let SlotView::Mapped { pfn, users } = self.core.view(s) {
+            if let SlotView::Mapped { pfn, users } = c.view(s) {
                 writeln!(out, "{s:>5} {:#010x}   {pfn:>10} {users:>6}", base + s as usize * 4096)?;
             }
         }
@@ -345,14 +420,19 @@ impl Pool {
     /// `stats`: one counter per line.
     pub(crate) fn render_stats(&self, out: &mut dyn fmt::Write) -> Result {
         let st = &self.core.stats;
-        writeln!(out, "maps: {}", st.maps())?;
+        let t = self.core.totals();
+        writeln!(out, "maps: {}", t.hits + t.misses)?;
+        writeln!(out, "hits: {}", t.hits)?;
+        writeln!(out, "misses: {}", t.misses)?;
+        writeln!(out, "unmaps: {}", t.unmaps)?;
         for (k, c) in [
-            ("hits", &st.hits),
-            ("misses", &st.misses),
-            ("unmaps", &st.unmaps),
             ("flushes", &st.flushes),
             ("slots_flushed", &st.slots_flushed),
             ("flush_ns", &st.flush_ns),
+            ("early_flushes", &st.early_flushes),
+            ("flush_waits", &st.flush_waits),
+            ("refills", &st.refills),
+            ("steals", &st.steals),
             ("waits", &st.waits),
             ("wait_ns", &st.wait_ns),
             ("try_failures", &st.try_failures),
@@ -363,6 +443,19 @@ impl Pool {
         }
         writeln!(out, "high_water: {}", st.high_water.load(Ordering::Relaxed))?;
         Ok(())
+    }
+}
+
+/// A map announced as waiting for a slot ([`Pool::announce`]); the
+/// announcement ends when this is dropped.
+pub(crate) struct Waiting<'a> {
+    pool: &'a Pool,
+    seen: u32,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.pool.waiters.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The pool core's [`Window`] for the kernel: [`VmWindow`] for PTEs, memory
-//! and flushes, `sys::on_each_cpu` for cross-CPU checks, ktime for the
-//! clock. Each method passes its contract on unchanged.
+//! and flushes, `sys::on_each_cpu` for cross-CPU checks, `get_cpu()` and
+//! friends for CPU numbers, ktime for the clock. Each method passes its
+//! contract on unchanged.
 
+use super::atomic::{AtomicU32, Ordering};
 use super::core::Window;
 use crate::sys;
 use crate::sys::highmem::OwnedPage;
@@ -31,8 +33,18 @@ impl Window for VmWindow {
         unsafe { VmWindow::clear(self, slot) }
     }
 
-    fn flush(&self, slots: &[u32]) {
-        VmWindow::flush(self, slots)
+    fn flush(&self, slots: &[AtomicU32]) {
+        // Up to a page-by-page flush's worth goes by list; more is one full
+        // flush per CPU either way.
+        let mut list = [0u32; sys::window::FLUSH_ONE_BY_ONE];
+        if slots.len() > list.len() {
+            VmWindow::flush_all(self);
+            return;
+        }
+        for (l, s) in list.iter_mut().zip(slots) {
+            *l = s.load(Ordering::Relaxed);
+        }
+        VmWindow::flush(self, &list[..slots.len()])
     }
 
     unsafe fn read(&self, slot: u32, offset: usize, buf: &mut [u8]) -> Result<(), ()> {
@@ -48,6 +60,23 @@ impl Window for VmWindow {
     unsafe fn on_each_cpu(&self, f: &(dyn Fn(u32) + Sync)) {
         // SAFETY: the same contract as `Window::on_each_cpu`.
         unsafe { sys::on_each_cpu(f) }
+    }
+
+    fn pin_cpu(&self) -> u32 {
+        sys::pin_cpu()
+    }
+
+    unsafe fn unpin_cpu(&self) {
+        // SAFETY: the same contract as `Window::unpin_cpu`.
+        unsafe { sys::unpin_cpu() }
+    }
+
+    fn cpu_hint(&self) -> u32 {
+        sys::current_cpu()
+    }
+
+    fn relax(&self) {
+        sys::cpu_relax()
     }
 
     fn now_ns(&self) -> u64 {

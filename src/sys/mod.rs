@@ -91,6 +91,10 @@ extern "C" {
     fn hmkit_in_interrupt() -> c_uint;
     fn hmkit_kmap_local_room() -> c_uint;
     fn hmkit_smp_processor_id() -> c_uint;
+    fn hmkit_get_cpu() -> c_uint;
+    fn hmkit_put_cpu();
+    fn hmkit_cpu_relax();
+    fn hmkit_nr_cpu_ids() -> c_uint;
     fn hmkit_param_slots() -> c_uint;
     fn hmkit_param_wait_ms() -> c_uint;
     fn hmkit_layout(l: *mut RawLayout);
@@ -217,6 +221,38 @@ pub(crate) fn breather() -> Result {
 pub(crate) fn current_cpu() -> u32 {
     // SAFETY: no preconditions; `raw_` because a stale answer is fine here.
     unsafe { hmkit_smp_processor_id() }
+}
+
+/// Turns preemption off (`get_cpu()`) and returns the CPU the caller now
+/// stays on until [`unpin_cpu`]. Not pairing it leaves preemption off (the
+/// kernel reports scheduling while atomic), which is a bug but not unsound.
+pub(crate) fn pin_cpu() -> u32 {
+    // SAFETY: no preconditions.
+    unsafe { hmkit_get_cpu() }
+}
+
+/// Ends the latest [`pin_cpu`] (`put_cpu()`).
+///
+/// # Safety
+///
+/// The caller pinned its CPU with [`pin_cpu`] and has not unpinned it
+/// since: an unpaired call would turn preemption on inside somebody
+/// else's non-preemptible section.
+pub(crate) unsafe fn unpin_cpu() {
+    // SAFETY: paired with `pin_cpu`, as the caller guarantees.
+    unsafe { hmkit_put_cpu() }
+}
+
+/// `cpu_relax()`: for each turn of a spin loop.
+pub(crate) fn cpu_relax() {
+    // SAFETY: no preconditions.
+    unsafe { hmkit_cpu_relax() }
+}
+
+/// How many CPU numbers there can be (`nr_cpu_ids`).
+pub(crate) fn nr_cpu_ids() -> u32 {
+    // SAFETY: reads a variable fixed at boot.
+    unsafe { hmkit_nr_cpu_ids() }
 }
 
 /// `ETIMEDOUT`, which 6.12's `kernel::error::code` lacks.

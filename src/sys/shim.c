@@ -412,6 +412,27 @@ unsigned int hmkit_smp_processor_id(void)
 	return raw_smp_processor_id();
 }
 
+/* Preemption off; the CPU this runs on until hmkit_put_cpu(). */
+unsigned int hmkit_get_cpu(void)
+{
+	return get_cpu();
+}
+
+void hmkit_put_cpu(void)
+{
+	put_cpu();
+}
+
+void hmkit_cpu_relax(void)
+{
+	cpu_relax();
+}
+
+unsigned int hmkit_nr_cpu_ids(void)
+{
+	return nr_cpu_ids;
+}
+
 /* --- debugfs ------------------------------------------------------------ */
 
 /*

@@ -66,6 +66,10 @@ void hmkit_cond_resched(void);
 unsigned int hmkit_in_interrupt(void);
 unsigned int hmkit_kmap_local_room(void);
 unsigned int hmkit_smp_processor_id(void);
+unsigned int hmkit_get_cpu(void);
+void hmkit_put_cpu(void);
+void hmkit_cpu_relax(void);
+unsigned int hmkit_nr_cpu_ids(void);
 void hmkit_layout(struct hmkit_layout *l);
 int hmkit_zone(unsigned int idx, struct hmkit_zone *z);
 

@@ -179,10 +179,20 @@ impl VmWindow {
         // call returns after every CPU has flushed them.
         unsafe { hmkit_window_flush(&self.raw, slots.as_ptr(), slots.len() as c_uint) };
     }
+
+    /// Removes every slot from every CPU's TLB; returns when all are done.
+    pub(crate) fn flush_all(&self) {
+        // SAFETY: `HMKIT_FLUSH_ALL` needs no list.
+        unsafe { hmkit_window_flush(&self.raw, ::core::ptr::null(), FLUSH_ALL) };
+    }
 }
 
 /// `HMKIT_FLUSH_ALL` in `shim.h`.
 const FLUSH_ALL: c_uint = 0xffff_ffff;
+
+/// `HMKIT_FLUSH_ONE_BY_ONE` in `shim.h`: up to this many slots are flushed
+/// page by page, more with one full flush per CPU.
+pub(crate) const FLUSH_ONE_BY_ONE: usize = 32;
 
 impl Drop for VmWindow {
     fn drop(&mut self) {
