@@ -7,8 +7,13 @@
 //! One operation maps a random page of the set through the pool (waiting
 //! up to `wait_ms` for a slot), checks through the mapping that the page
 //! still holds the stamp the last operation on it left, writes a new stamp,
-//! and unmaps, sometimes keeping up to two mappings (as [`Held`]) across
-//! operations and dropping them out of order. Every fourth operation the
+//! and unmaps; one operation in four also keeps a mapping (as [`Held`])
+//! of the page in one of [`KEEP`] places chosen at random, dropping the one
+//! that was there, and one in eight drops a random kept one, so up to
+//! `KEEP` mappings per writer are held at once and dropped in random
+//! order. With more pages than the pool has slots (as `hmctl stress` and
+//! the soak ask), most maps are misses and flushes run all the time, on
+//! every CPU that writes. Every fourth operation the
 //! stamp is checked again through `kmap_local`, independently of the pool.
 //! Reading the file gives the totals over all writes: `ops`, `mismatches`,
 //! `errors`. A signal stops a write with `EINTR`, its operations counted.
@@ -40,6 +45,9 @@ impl Totals {
     }
 }
 
+/// How many mappings one writer keeps at most.
+const KEEP: usize = 16;
+
 /// A small xorshift generator; the stress only needs variety.
 struct Rng(u32);
 
@@ -69,7 +77,7 @@ pub(crate) fn run(pool: &Arc<Pool>, totals: &Totals, ops: u32, npages: u32, wait
     }
     let seed = kernel::time::Ktime::ktime_get().to_ns() as u32 ^ (pages[0].pfn() as u32).rotate_left(16);
     let mut rng = Rng(seed | 1);
-    let mut kept: [Option<Held>; 2] = [None, None];
+    let mut kept: [Option<Held>; KEEP] = core::array::from_fn(|_| None);
     let (mut done, mut mismatches, mut errors) = (0u64, 0u64, 0u64);
     let mut result = Ok(());
     totals.runs.inc();
@@ -104,11 +112,16 @@ pub(crate) fn run(pool: &Arc<Pool>, totals: &Totals, ops: u32, npages: u32, wait
         let page = &pages[i];
         // Keep some mappings across operations; drop a random one of them.
         let r = rng.next();
+        let at = (r >> 8) as usize % KEEP;
         if r % 4 == 0 {
+            // Drop the one there first: it may hold the slot this needs.
+            kept[at] = None;
             match Held::new(pool, page, Wait::Ms(wait_ms)) {
-                Ok(h) => kept[(r >> 8) as usize % kept.len()] = Some(h),
+                Ok(h) => kept[at] = Some(h),
                 Err(_) => errors += 1,
             }
+        } else if r % 8 == 1 {
+            kept[at] = None;
         }
         if op % 4 == 0 {
             let local = page.map_local(|v| u32::from_ne_bytes([v[off], v[off + 1], v[off + 2], v[off + 3]]));

@@ -7,7 +7,7 @@
 hmkit_require_vm
 
 ktap_print_header
-ktap_set_plan 20
+ktap_set_plan 24
 
 D=$HMKIT_DEBUGFS
 C=$D/control
@@ -178,6 +178,10 @@ cpus=$(grep -c '^processor' /proc/cpuinfo)
 pages=$((2 * $(pool_of slots)))
 [ $pages -le 8192 ] || pages=8192
 f0=$(stat_of flushes)
+e0=$(stat_of early_flushes)
+# Misses per CPU (the pool file's per-CPU table) before the stress.
+cpu_misses() { awk 'f && NF == 6 { print $1, $5 } NF == 0 { f = 0 } $1 == "cpu" && $2 == "magazine" { f = 1 }' $D/pool; }
+before=$(cpu_misses)
 out=$(hmctl stress --threads "$cpus" --seconds 4 --pages $pages --json)
 ops=$(echo "$out" | awk -F'[:,]' '/"ops"/ { print $2 + 0 }')
 mis=$(echo "$out" | awk -F'[:,]' '/"mismatches"/ { print $2 + 0 }')
@@ -185,6 +189,27 @@ err=$(echo "$out" | awk -F'[:,]' '/"errors"/ { print $2 + 0 }')
 if [ "${ops:-0}" -gt 0 ] && [ "$mis" = 0 ] && [ "$err" = 0 ]; then ktap_test_pass stress_all_cpus_verified; else hmkit_fail stress_all_cpus_verified "$out"; fi
 hmkit_msg "stress: $(echo "$out" | tr -d '\n ')"
 if [ "$(stat_of flushes)" -gt "$f0" ]; then ktap_test_pass stress_flushed; else hmkit_fail stress_flushed "no flush in $ops operations"; fi
+
+# Each stress thread is pinned to its own CPU: each CPU's magazine served
+# misses, and the per-CPU counters add up to the totals.
+after=$(cpu_misses)
+idle_cpus=$(printf '%s\n%s\n' "$before" "$after" | awk '{ if ($1 in m) { if ($2 <= m[$1]) print $1 } else m[$1] = $2 }')
+rows=$(echo "$after" | grep -c .)
+if [ "$rows" = "$cpus" ] && [ -z "$idle_cpus" ]; then ktap_test_pass stress_misses_on_every_cpu; else hmkit_fail stress_misses_on_every_cpu "rows $rows for $cpus CPUs; no new misses on CPU(s) $idle_cpus"; fi
+sums=$(awk 'f && NF == 6 { h += $4; m += $5; u += $6 } NF == 0 { f = 0 } $1 == "cpu" && $2 == "magazine" { f = 1 } END { print h, m, u }' $D/pool)
+if [ "$sums" = "$(stat_of hits) $(stat_of misses) $(stat_of unmaps)" ]; then ktap_test_pass per_cpu_counts_add_up; else hmkit_fail per_cpu_counts_add_up "per-CPU $sums, stats $(stat_of hits) $(stat_of misses) $(stat_of unmaps)"; fi
+if [ "$(pool_of flush_gen)" = "$(stat_of flushes)" ] && [ "$(pool_of in_use)" = 0 ] &&
+	[ $(($(pool_of free) + $(pool_of needs_flush))) = "$(pool_of slots)" ]; then
+	ktap_test_pass pool_quiet_state_adds_up
+else
+	hmkit_fail pool_quiet_state_adds_up "flush_gen $(pool_of flush_gen), flushes $(stat_of flushes); in_use $(pool_of in_use), free $(pool_of free) + needs_flush $(pool_of needs_flush) vs $(pool_of slots) slots"
+fi
+# With more than one CPU, flushes start before the clean slots run out.
+if [ "$cpus" -gt 1 ] && [ "$(stat_of early_flushes)" -gt "$e0" ] || { [ "$cpus" = 1 ] && [ "$(pool_of low_watermark)" = 0 ]; }; then
+	ktap_test_pass early_flush_at_low_watermark
+else
+	hmkit_fail early_flush_at_low_watermark "$cpus CPUs, low_watermark $(pool_of low_watermark), early_flushes $e0 -> $(stat_of early_flushes)"
+fi
 
 # A stress write stops on a signal. 10^7 operations (the most one write
 # takes) on 8192 pages, 8x the slots, so that most need a new slot, take

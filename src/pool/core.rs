@@ -417,7 +417,7 @@ pub(crate) struct Core<A, P, W> {
     batch: u32,
     /// 1 while a flush runs.
     flush_busy: AtomicU32,
-    /// Completed flushes.
+    /// Completed flushes of at least one slot.
     flush_gen: AtomicU32,
     /// Bumped after each flush that freed slots, and by
     /// [`Core::note_event`]: waiters sleep until it moves.
@@ -572,7 +572,7 @@ where
         2 * self.batch * (self.cpus.len() as u32 - 1)
     }
 
-    /// Completed flushes since the pool was made.
+    /// Completed flushes (of at least one slot) since the pool was made.
     pub(crate) fn flush_gen(&self) -> u32 {
         self.flush_gen.load(Ordering::Acquire)
     }
@@ -1078,8 +1078,8 @@ where
         }
         let in_use = self.totals().in_use;
         self.stats.high_water.fetch_max(in_use, Ordering::Relaxed);
-        self.flush_gen.fetch_add(1, Ordering::AcqRel);
         if n > 0 {
+            self.flush_gen.fetch_add(1, Ordering::AcqRel);
             self.events.fetch_add(1, Ordering::SeqCst);
             self.stats.flushes.inc();
             self.stats.slots_flushed.add(n as u64);

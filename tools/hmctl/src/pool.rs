@@ -16,6 +16,35 @@ pub struct Slot {
     pub users: u64,
 }
 
+/// One CPU's part of the pool: its magazine of clean slots, its dirty list
+/// and its counters.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Cpu {
+    pub cpu: u64,
+    pub magazine: u64,
+    pub dirty: u64,
+    pub hits: u64,
+    pub misses: u64,
+    pub unmaps: u64,
+}
+
+/// How the pool is split between CPUs and where its clean slots are.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct PerCpu {
+    pub cpus: u64,
+    /// Slots per CPU region.
+    pub region: u64,
+    /// Clean slots one magazine refill takes.
+    pub batch: u64,
+    /// Below this many clean slots in the depot a refill starts a flush.
+    pub low_watermark: u64,
+    /// Clean slots in the depot (the rest of `free` is in magazines).
+    pub depot: u64,
+    /// Completed flushes.
+    pub flush_gen: u64,
+    pub per_cpu: Vec<Cpu>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Pool {
     pub window_start: u64,
@@ -25,7 +54,38 @@ pub struct Pool {
     pub needs_flush: u64,
     pub free: u64,
     pub ptes_set: u64,
+    /// Absent from modules without per-CPU parts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub percpu: Option<PerCpu>,
     pub mapped: Vec<Slot>,
+}
+
+fn parse_percpu(text: &str) -> Result<Option<PerCpu>, String> {
+    if value(text, "cpus").is_err() {
+        return Ok(None);
+    }
+    let per_cpu = table(text, &["cpu", "magazine", "dirty", "hits", "misses", "unmaps"])?
+        .into_iter()
+        .map(|r| {
+            Ok(Cpu {
+                cpu: number(r[0])?,
+                magazine: number(r[1])?,
+                dirty: number(r[2])?,
+                hits: number(r[3])?,
+                misses: number(r[4])?,
+                unmaps: number(r[5])?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Some(PerCpu {
+        cpus: value_number(text, "cpus")?,
+        region: value_number(text, "region")?,
+        batch: value_number(text, "batch")?,
+        low_watermark: value_number(text, "low_watermark")?,
+        depot: value_number(text, "depot")?,
+        flush_gen: value_number(text, "flush_gen")?,
+        per_cpu,
+    }))
 }
 
 pub fn parse_pool(text: &str) -> Result<Pool, String> {
@@ -42,6 +102,7 @@ pub fn parse_pool(text: &str) -> Result<Pool, String> {
         needs_flush: value_number(text, "needs_flush")?,
         free: value_number(text, "free")?,
         ptes_set: value_number(text, "ptes_set")?,
+        percpu: parse_percpu(text)?,
         mapped,
     })
 }
@@ -51,6 +112,16 @@ pub fn render_pool(p: &Pool) -> String {
         "hmkit pool at {:#010x}-{:#010x}: {} slots, {} in use, {} awaiting flush, {} free ({} PTEs set)\n",
         p.window_start, p.window_end, p.slots, p.in_use, p.needs_flush, p.free, p.ptes_set
     );
+    if let Some(c) = &p.percpu {
+        s += &format!(
+            "{} CPU regions of {} slots; refills of {}; early flush below {} clean in the depot ({} there); {} flushes\n",
+            c.cpus, c.region, c.batch, c.low_watermark, c.depot, c.flush_gen
+        );
+        s += &format!("{:>5} {:>8} {:>6} {:>12} {:>12} {:>12}\n", "cpu", "magazine", "dirty", "hits", "misses", "unmaps");
+        for r in &c.per_cpu {
+            s += &format!("{:>5} {:>8} {:>6} {:>12} {:>12} {:>12}\n", r.cpu, r.magazine, r.dirty, r.hits, r.misses, r.unmaps);
+        }
+    }
     if !p.mapped.is_empty() {
         s += &format!("{:>5}  {:<12} {:>10} {:>6}\n", "slot", "vaddr", "pfn", "users");
     }
@@ -163,7 +234,19 @@ mod tests {
         assert_eq!((more["new_counter"], more.contains_key("mode")), (9, false));
         assert!(parse_stats("maps: 4\nhits: many\nmisses: 2\nunmaps: 2\nflushes: 1\nslots_flushed: 1\n").unwrap_err().contains("hits"));
         let p2 = parse_pool(&t.replace("ptes_set: 2\n", "ptes_set: 2\nvmalloc_bytes: 65536\nfuture: x y\n")).unwrap();
-        assert_eq!((p2.slots, p2.ptes_set, p2.mapped.len()), (1024, 2, 2));
+        assert_eq!((p2.slots, p2.ptes_set, p2.mapped.len(), p2.percpu.is_none()), (1024, 2, 2, true));
+        let v2 = t.replace(
+            "ptes_set: 2\n",
+            "ptes_set: 2\ncpus: 2\nregion: 512\nbatch: 16\nlow_watermark: 32\ndepot: 990\nflush_gen: 3\n\n\
+             cpu magazine  dirty hits misses unmaps\n    0 15 1 7 9 16\n    1 0 0 0 0 0\n",
+        );
+        let p3 = parse_pool(&v2).unwrap();
+        let c = p3.percpu.as_ref().unwrap();
+        assert_eq!((c.cpus, c.low_watermark, c.flush_gen, c.per_cpu.len()), (2, 32, 3, 2));
+        assert_eq!(c.per_cpu[0], Cpu { cpu: 0, magazine: 15, dirty: 1, hits: 7, misses: 9, unmaps: 16 });
+        assert_eq!(p3.mapped.len(), 2);
+        assert!(render_pool(&p3).contains("2 CPU regions of 512 slots"));
+        assert!(parse_pool(&v2.replace("    1 0 0 0 0 0\n", "    1 0 0\n")).is_err(), "a short CPU row is an error");
         let k = crate::pkmap::parse("pkmap_base: 0xff400000\nlast_pkmap: 1024\nmapped: 1\n\nslot vaddr pfn\n7 0xff407000 593920\n").unwrap();
         let svg = crate::draw::slots_svg(&p, &k, "slots");
         let texts = crate::draw::check(&svg).unwrap().join(" ");
