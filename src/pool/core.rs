@@ -70,9 +70,12 @@
 //! - a magazine of up to [`MAG`] clean slots, refilled a batch at a time
 //!   from the depot, its own region first: a miss is a pop from it and a
 //!   PTE write;
-//! - a dirty list, lock-free, onto which last releases on that CPU push
-//!   their slot, and which a flush takes whole;
-//! - its statistics, exact 64-bit counters summed when read.
+//! - a dirty list, lock-free, onto which the last release of a slot of its
+//!   region pushes the slot, and which a flush takes whole;
+//! - its statistics, exact 64-bit counters summed when read: misses by the
+//!   CPU that made them, hits by the region of the slot they found, so
+//!   that neither a hit nor an unmap needs the CPU number. Unmaps are not
+//!   counted at all: they are the maps less the references alive.
 //!
 //! The depot holds the clean slots no magazine holds, one stack per region.
 //!
@@ -182,8 +185,6 @@ pub(crate) trait Window {
     ///
     /// Pairs with a [`Window::pin_cpu`] of the same thread, not yet ended.
     unsafe fn unpin_cpu(&self);
-    /// The CPU the caller runs on now, in any context (it may move at once).
-    fn cpu_hint(&self) -> u32;
     /// Called in each turn of a spin loop (`cpu_relax()`).
     fn relax(&self);
     /// A monotonic clock in nanoseconds, for statistics.
@@ -246,7 +247,10 @@ impl Counter {
     }
 
     pub(crate) fn inc(&self) {
-        self.add(1);
+        // The fast paths' counter: one add, and a carry once in 2^32.
+        if self.lo.fetch_add(1, Ordering::Relaxed) == u32::MAX {
+            self.hi.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     pub(crate) fn get(&self) -> u64 {
@@ -293,16 +297,11 @@ pub(crate) struct Stats {
 /// What one CPU counts on the fast path.
 #[derive(Default)]
 pub(crate) struct CpuStats {
-    /// Maps that found the page already in a slot.
+    /// Maps that found the page already in a slot of this CPU's region
+    /// (counted where the slot lives: the fast path needs no CPU number).
     pub(crate) hits: Counter,
-    /// Maps that gave the page a new slot.
+    /// Maps on this CPU that gave the page a new slot.
     pub(crate) misses: Counter,
-    pub(crate) unmaps: Counter,
-    /// Slots that went from no user to one (a miss, or a hit on an idle
-    /// slot) and back (a last release): their difference, summed over
-    /// CPUs, is the number of slots in use.
-    pub(crate) got_used: Counter,
-    pub(crate) got_idle: Counter,
 }
 
 /// One CPU's part of the pool, on cache lines of its own.
@@ -346,11 +345,12 @@ pub(crate) struct Totals {
 pub(crate) struct CpuView {
     /// Clean slots in its magazine.
     pub(crate) magazine: u32,
-    /// Slots on its dirty list.
+    /// Slots of its region on the dirty list.
     pub(crate) dirty: u32,
+    /// Clean slots of its region in the depot.
+    pub(crate) depot: u32,
     pub(crate) hits: u64,
     pub(crate) misses: u64,
-    pub(crate) unmaps: u64,
 }
 
 /// Why a map did not get a slot.
@@ -584,17 +584,28 @@ where
     }
 
     fn region_of(&self, slot: u32) -> usize {
-        ((slot / self.region) as usize).min(self.cpus.len() - 1)
+        let r = if self.region.is_power_of_two() {
+            slot >> self.region.trailing_zeros()
+        } else {
+            slot / self.region
+        };
+        (r as usize).min(self.cpus.len() - 1)
     }
 
     fn pin(&self) -> Pinned<'_, W> {
-        let cpu = self.window.pin_cpu() as usize % self.cpus.len();
+        let cpu = self.cpu_index(self.window.pin_cpu());
         // INVARIANT: right after `pin_cpu`, on this thread.
         Pinned { window: &self.window, cpu, _not_send: PhantomData }
     }
 
-    fn here(&self) -> &PerCpu {
-        &self.cpus[self.window.cpu_hint() as usize % self.cpus.len()]
+    /// The part for CPU number `cpu` (CPUs past the parts share them).
+    fn cpu_index(&self, cpu: u32) -> usize {
+        let cpu = cpu as usize;
+        if cpu < self.cpus.len() {
+            cpu
+        } else {
+            cpu % self.cpus.len()
+        }
     }
 
     /// Takes the bit lock `bit` of `word`, spinning (the CPU pinned).
@@ -626,20 +637,35 @@ where
         (pfn.wrapping_mul(0x9e37_79b1) >> self.bucket_shift) as usize
     }
 
-    /// Sums of the per-CPU counters (the slots in use exact when quiet).
+    /// Sums of the per-CPU counters, and the slots in use (a count of the
+    /// state words: racy, exact when the pool is quiet).
     pub(crate) fn totals(&self) -> Totals {
         let mut t = Totals::default();
-        let (mut used, mut idled) = (0u64, 0u64);
         for c in self.cpus.iter() {
             t.hits += c.stats.hits.get();
             t.misses += c.stats.misses.get();
-            t.unmaps += c.stats.unmaps.get();
-            used += c.stats.got_used.get();
-            idled += c.stats.got_idle.get();
         }
-        t.in_use = used.saturating_sub(idled).min(u64::from(self.slots())) as u32;
-        self.stats.high_water.fetch_max(t.in_use, Ordering::Relaxed);
+        // Every map made one token and every unmap consumed one: the
+        // unmaps are the maps less the tokens alive (the users of all
+        // slots), which costs the unmap path no counter.
+        let (mut in_use, mut users) = (0u32, 0u64);
+        for s in self.state.iter() {
+            let u = s.load(Ordering::Relaxed) & USERS;
+            in_use += u32::from(u != 0);
+            users += u64::from(u);
+        }
+        self.stats.high_water.fetch_max(in_use, Ordering::Relaxed);
+        t.in_use = in_use;
+        t.unmaps = (t.hits + t.misses).saturating_sub(users);
         t
+    }
+
+    /// Slots with at least one user: a racy count of the state words, which
+    /// also raises the high-water mark.
+    pub(crate) fn in_use(&self) -> u32 {
+        let n = self.state.iter().filter(|s| s.load(Ordering::Relaxed) & USERS != 0).count() as u32;
+        self.stats.high_water.fetch_max(n, Ordering::Relaxed);
+        n
     }
 
     /// Slots with no user whose PTE still maps a page (awaiting a flush): a
@@ -664,9 +690,9 @@ where
         Some(CpuView {
             magazine: c.mag_len.load(Ordering::Relaxed),
             dirty: c.dirty.load(Ordering::Relaxed),
+            depot: self.depot_len[cpu].load(Ordering::Relaxed),
             hits: c.stats.hits.get(),
             misses: c.stats.misses.get(),
-            unmaps: c.stats.unmaps.get(),
         })
     }
 
@@ -684,9 +710,6 @@ where
             // Same state word, same generation: the slot still maps `pfn`,
             // unless the generation wrapped while we were away.
             if self.state[slot].compare_exchange(s, s + 1, Ordering::AcqRel, Ordering::Acquire).is_ok() {
-                if s & USERS == 0 {
-                    self.here().stats.got_used.inc();
-                }
                 // Our reference pins the slot: its pfn cannot change now.
                 if self.pfn[slot].load(Ordering::Acquire) != pfn {
                     self.drop_ref(slot as u32);
@@ -706,7 +729,7 @@ where
         while link != 0 && steps <= self.state.len() {
             let slot = (link - 1) as usize;
             if self.try_ref(slot, pfn)? {
-                self.here().stats.hits.inc();
+                self.cpus[self.region_of(slot as u32)].stats.hits.inc();
                 return Ok(Some(self.mint(slot as u32)));
             }
             link = self.next[slot].load(Ordering::Acquire);
@@ -724,10 +747,11 @@ where
         if !self.owns(&r) {
             return Err(MapError::WrongPool);
         }
-        self.here().stats.unmaps.inc();
         Ok(self.drop_ref(r.slot))
     }
 
+    /// Drops one user of `slot`; a last release lists it on the dirty list
+    /// of its region's CPU.
     fn drop_ref(&self, slot: u32) -> bool {
         let word = &self.state[slot as usize];
         let mut s = word.load(Ordering::Relaxed);
@@ -741,10 +765,8 @@ where
                     if !last {
                         return false;
                     }
-                    let c = self.here();
-                    c.stats.got_idle.inc();
                     if list {
-                        self.push_dirty(c, slot);
+                        self.push_dirty(&self.cpus[self.region_of(slot)], slot);
                     }
                     return true;
                 }
@@ -837,8 +859,7 @@ where
     /// taking another CPU's clean slot when it runs dry). `Full` when no
     /// slot is clean or idle.
     pub(crate) fn map(&self, page: &W::Page) -> Result<SlotRef, MapError> {
-        let pfn = W::pfn(page);
-        if let Some(r) = self.try_hit(pfn)? {
+        if let Some(r) = self.try_hit(W::pfn(page))? {
             return Ok(r);
         }
         let mut flushed = false;
@@ -983,7 +1004,7 @@ where
                 Ok(true) => {
                     drop(guard);
                     self.give_back(pin.cpu, slot);
-                    self.here().stats.hits.inc();
+                    self.cpus[self.region_of(other as u32)].stats.hits.inc();
                     return Ok(self.mint(other as u32));
                 }
                 Ok(false) => {}
@@ -1010,9 +1031,7 @@ where
         // The new head, still locked; the guard unlocks.
         head.store((slot + 1) | BUCKET_LOCK, Ordering::Release);
         drop(guard);
-        let st = &self.cpus[pin.cpu].stats;
-        st.got_used.inc();
-        st.misses.inc();
+        self.cpus[pin.cpu].stats.misses.inc();
         Ok(self.mint(slot))
     }
 
@@ -1067,18 +1086,19 @@ where
         };
         if n > 0 {
             w.flush(&self.scratch[..n]);
+            for s in self.scratch[..n].iter() {
+                let word = &self.state[s.load(Ordering::Relaxed) as usize];
+                word.store(word.load(Ordering::Relaxed) & !(VALID | FLUSHING), Ordering::Release);
+            }
             let _pin = self.pin();
             let _depot = self.bit_lock(&self.depot_lock, 1);
             for s in self.scratch[..n].iter() {
-                let slot = s.load(Ordering::Relaxed);
-                let word = &self.state[slot as usize];
-                word.store(word.load(Ordering::Relaxed) & !(VALID | FLUSHING), Ordering::Release);
-                self.depot_push(slot);
+                self.depot_push(s.load(Ordering::Relaxed));
             }
         }
-        let in_use = self.totals().in_use;
-        self.stats.high_water.fetch_max(in_use, Ordering::Relaxed);
         if n > 0 {
+            // Sample the high-water mark once per flush, off the fast path.
+            self.in_use();
             self.flush_gen.fetch_add(1, Ordering::AcqRel);
             self.events.fetch_add(1, Ordering::SeqCst);
             self.stats.flushes.inc();

@@ -203,24 +203,21 @@ impl Pool {
 
     /// Takes a reference on a slot mapping `page`, waiting as `wait` says.
     fn get(&self, page: &OwnedPage, wait: Wait) -> Result<SlotRef> {
+        if let Some(r) = self.try_get(page)? {
+            return Ok(r);
+        }
+        if let Wait::No = wait {
+            self.core.stats.try_failures.inc();
+            return Err(EAGAIN);
+        }
+        // The pool is full: announce, look once more, and only then sleep.
         let deadline = Deadline::after(wait);
-        let mut waiting = None;
+        let mut waiting = self.announce();
         loop {
-            match self.try_get(page) {
-                Ok(Some(r)) => return Ok(r),
-                Ok(None) => {}
-                Err(e) => return Err(e),
+            if let Some(r) = self.try_get(page)? {
+                return Ok(r);
             }
-            if let Wait::No = wait {
-                self.core.stats.try_failures.inc();
-                return Err(EAGAIN);
-            }
-            // Announced, `seen` read, looked once more (the loop's next
-            // try): only then sleep.
-            match waiting.take() {
-                None => waiting = Some(self.announce()),
-                Some(w) => waiting = Some(self.sleep(w, deadline)?),
-            }
+            waiting = self.sleep(waiting, deadline)?;
         }
     }
 
@@ -374,8 +371,9 @@ impl Pool {
         (w.base(), w.end())
     }
 
-    /// `pool`: the window, slot counts, the per-CPU parts and the depot,
-    /// then one row per slot that maps a page (`users` 0: unmapped,
+    /// `pool`: the window, slot counts, the per-CPU parts (each CPU's
+    /// magazine, the dirty list and depot stack of its region, its hits and
+    /// misses) and the flush generation, then one row per slot that maps a page (`users` 0: unmapped,
     /// awaiting a flush). `ptes_set` counts the window's PTEs that are set,
     /// read from the page table itself; `free` counts the clean slots (in
     /// magazines and the depot).
@@ -397,13 +395,13 @@ impl Pool {
         writeln!(out, "depot: {}", c.depot_clean())?;
         writeln!(out, "flush_gen: {}", c.flush_gen())?;
         writeln!(out)?;
-        writeln!(out, "{:>5} {:>8} {:>6} {:>12} {:>12} {:>12}", "cpu", "magazine", "dirty", "hits", "misses", "unmaps")?;
+        writeln!(out, "{:>5} {:>8} {:>6} {:>6} {:>12} {:>12}", "cpu", "magazine", "dirty", "depot", "hits", "misses")?;
         for cpu in 0..c.cpus() {
             if let Some(v) = c.cpu_view(cpu) {
                 writeln!(
                     out,
-                    "{cpu:>5} {:>8} {:>6} {:>12} {:>12} {:>12}",
-                    v.magazine, v.dirty, v.hits, v.misses, v.unmaps
+                    "{cpu:>5} {:>8} {:>6} {:>6} {:>12} {:>12}",
+                    v.magazine, v.dirty, v.depot, v.hits, v.misses
                 )?;
             }
         }

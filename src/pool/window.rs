@@ -71,10 +71,6 @@ impl Window for VmWindow {
         unsafe { sys::unpin_cpu() }
     }
 
-    fn cpu_hint(&self) -> u32 {
-        sys::current_cpu()
-    }
-
     fn relax(&self) {
         sys::cpu_relax()
     }

@@ -49,14 +49,22 @@ use kernel::str::CStr;
 pub(crate) struct OwnedPage {
     page: Page,
     kmap_holds: u32,
+    /// The frame number, read once: the pool looks it up on every map.
+    pfn: usize,
 }
 
 impl OwnedPage {
     /// Allocates a page that may come from highmem (`GFP_KERNEL |
     /// __GFP_HIGHMEM`, as `GFP_HIGHUSER` but without the cpuset wall), zeroed.
     pub(crate) fn alloc_high() -> Result<Self> {
+        Ok(Self::from_page(Page::alloc_page(GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO | __GFP_NOWARN)?))
+    }
+
+    fn from_page(page: Page) -> Self {
+        // SAFETY: `page` is a valid `struct page`, owned.
+        let pfn = unsafe { hmkit_page_to_pfn(page.as_ptr().cast()) };
         // INVARIANT: no kmap held yet.
-        Ok(Self { page: Page::alloc_page(GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO | __GFP_NOWARN)?, kmap_holds: 0 })
+        Self { page, kmap_holds: 0, pfn }
     }
 
     /// Takes one more persistent `kmap()` reference, kept until
@@ -96,8 +104,7 @@ impl OwnedPage {
 
     /// The page frame number.
     pub(crate) fn pfn(&self) -> usize {
-        // SAFETY: `raw()` is a valid `struct page` owned by `self`.
-        unsafe { hmkit_page_to_pfn(self.raw()) }
+        self.pfn
     }
 
     /// The physical address (may be above 4 GiB with PAE).

@@ -22,10 +22,12 @@ pub struct Slot {
 pub struct Cpu {
     pub cpu: u64,
     pub magazine: u64,
+    /// Slots of its region on the dirty list, and clean in the depot.
     pub dirty: u64,
+    pub depot: u64,
+    /// Hits on slots of its region; misses on this CPU.
     pub hits: u64,
     pub misses: u64,
-    pub unmaps: u64,
 }
 
 /// How the pool is split between CPUs and where its clean slots are.
@@ -64,16 +66,16 @@ fn parse_percpu(text: &str) -> Result<Option<PerCpu>, String> {
     if value(text, "cpus").is_err() {
         return Ok(None);
     }
-    let per_cpu = table(text, &["cpu", "magazine", "dirty", "hits", "misses", "unmaps"])?
+    let per_cpu = table(text, &["cpu", "magazine", "dirty", "depot", "hits", "misses"])?
         .into_iter()
         .map(|r| {
             Ok(Cpu {
                 cpu: number(r[0])?,
                 magazine: number(r[1])?,
                 dirty: number(r[2])?,
-                hits: number(r[3])?,
-                misses: number(r[4])?,
-                unmaps: number(r[5])?,
+                depot: number(r[3])?,
+                hits: number(r[4])?,
+                misses: number(r[5])?,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -117,9 +119,9 @@ pub fn render_pool(p: &Pool) -> String {
             "{} CPU regions of {} slots; refills of {}; early flush below {} clean in the depot ({} there); {} flushes\n",
             c.cpus, c.region, c.batch, c.low_watermark, c.depot, c.flush_gen
         );
-        s += &format!("{:>5} {:>8} {:>6} {:>12} {:>12} {:>12}\n", "cpu", "magazine", "dirty", "hits", "misses", "unmaps");
+        s += &format!("{:>5} {:>8} {:>6} {:>6} {:>12} {:>12}\n", "cpu", "magazine", "dirty", "depot", "hits", "misses");
         for r in &c.per_cpu {
-            s += &format!("{:>5} {:>8} {:>6} {:>12} {:>12} {:>12}\n", r.cpu, r.magazine, r.dirty, r.hits, r.misses, r.unmaps);
+            s += &format!("{:>5} {:>8} {:>6} {:>6} {:>12} {:>12}\n", r.cpu, r.magazine, r.dirty, r.depot, r.hits, r.misses);
         }
     }
     if !p.mapped.is_empty() {
@@ -238,12 +240,12 @@ mod tests {
         let v2 = t.replace(
             "ptes_set: 2\n",
             "ptes_set: 2\ncpus: 2\nregion: 512\nbatch: 16\nlow_watermark: 32\ndepot: 990\nflush_gen: 3\n\n\
-             cpu magazine  dirty hits misses unmaps\n    0 15 1 7 9 16\n    1 0 0 0 0 0\n",
+             cpu magazine  dirty depot hits misses\n    0 15 1 16 7 9\n    1 0 0 0 0 0\n",
         );
         let p3 = parse_pool(&v2).unwrap();
         let c = p3.percpu.as_ref().unwrap();
         assert_eq!((c.cpus, c.low_watermark, c.flush_gen, c.per_cpu.len()), (2, 32, 3, 2));
-        assert_eq!(c.per_cpu[0], Cpu { cpu: 0, magazine: 15, dirty: 1, hits: 7, misses: 9, unmaps: 16 });
+        assert_eq!(c.per_cpu[0], Cpu { cpu: 0, magazine: 15, dirty: 1, depot: 16, hits: 7, misses: 9 });
         assert_eq!(p3.mapped.len(), 2);
         assert!(render_pool(&p3).contains("2 CPU regions of 512 slots"));
         assert!(parse_pool(&v2.replace("    1 0 0 0 0 0\n", "    1 0 0\n")).is_err(), "a short CPU row is an error");
