@@ -660,14 +660,6 @@ where
         t
     }
 
-    /// Slots with at least one user: a racy count of the state words, which
-    /// also raises the high-water mark.
-    pub(crate) fn in_use(&self) -> u32 {
-        let n = self.state.iter().filter(|s| s.load(Ordering::Relaxed) & USERS != 0).count() as u32;
-        self.stats.high_water.fetch_max(n, Ordering::Relaxed);
-        n
-    }
-
     /// Slots with no user whose PTE still maps a page (awaiting a flush): a
     /// racy count of the state words, for display.
     pub(crate) fn idle(&self) -> u32 {
@@ -1097,8 +1089,11 @@ where
             }
         }
         if n > 0 {
-            // Sample the high-water mark once per flush, off the fast path.
-            self.in_use();
+            // The slots in use now (those neither clean nor just claimed
+            // idle), for the high-water mark: a few loads, not a scan.
+            let clean = self.clean();
+            let in_use = self.slots().saturating_sub(clean.saturating_add(n as u32));
+            self.stats.high_water.fetch_max(in_use, Ordering::Relaxed);
             self.flush_gen.fetch_add(1, Ordering::AcqRel);
             self.events.fetch_add(1, Ordering::SeqCst);
             self.stats.flushes.inc();
