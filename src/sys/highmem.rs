@@ -59,6 +59,33 @@ impl OwnedPage {
         Ok(Self { page: Page::alloc_page(GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO | __GFP_NOWARN)?, kmap_holds: 0 })
     }
 
+    /// Allocates a lowmem page (`GFP_KERNEL`, so never highmem), zeroed. It
+    /// stays in the kernel's direct map for its whole life:
+    /// [`OwnedPage::direct_map`] reads it without any mapping work.
+    pub(crate) fn alloc_low() -> Result<Self> {
+        // INVARIANT: no kmap held yet.
+        Ok(Self { page: Page::alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN)?, kmap_holds: 0 })
+    }
+
+    /// A read-only view of a lowmem page through the kernel's direct map
+    /// (`page_address()`): no mapping is made, nothing to undo. `None` for
+    /// a highmem page, which has no permanent mapping.
+    pub(crate) fn direct_map(&self) -> Option<&[u8]> {
+        if self.is_highmem() {
+            return None;
+        }
+        // SAFETY: the page is valid while `self` is borrowed.
+        let addr = unsafe { hmkit_page_address(self.raw()) };
+        if addr.is_null() {
+            return None;
+        }
+        // SAFETY: a lowmem page's `page_address()` is its direct-map
+        // address, mapped for `PAGE_SIZE` bytes as long as the page is
+        // allocated, which `self` keeps it for the slice's lifetime; writers
+        // need `&mut OwnedPage`, which the shared borrow excludes.
+        Some(unsafe { core::slice::from_raw_parts(addr.cast::<u8>(), PAGE_SIZE) })
+    }
+
     /// Takes one more persistent `kmap()` reference, kept until
     /// [`OwnedPage::kmap_release`] or drop; returns the mapping's address.
     /// May sleep until a pkmap slot is free.
