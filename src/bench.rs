@@ -11,8 +11,17 @@
 //! start and end times. Reading gives the last samples:
 //!
 //! ```text
-//! seq mechanism iters wset cpu start_ns end_ns flushes
+//! seq mechanism iters wset cpu start_ns end_ns flushes flush_one0 flush_all0 remote0 remote_rcvd0 ipi_call0 ipi_tlb0 flush_one flush_all remote remote_rcvd ipi_call ipi_tlb
 //! ```
+//!
+//! The last twelve are the kernel's own counters (`sys::Events`: the TLB
+//! flush events of /proc/vmstat and the CAL and TLB IPIs of
+//! /proc/interrupts, all CPUs), read right before and right after the
+//! timed loop, so the page setup before it does not count: their values at
+//! the start (`…0`, 32-bit, they wrap) and the increase during the loop;
+//! -1 where the kernel has no such counter. They count whatever every CPU
+//! did meanwhile, so loops that run together each see the others' events
+//! (the values at the start let hmctl count the union of the loops once).
 //!
 //! `flushes` counts the TLB flushes the mechanism made during the run, as
 //! hmkit sees them: for `kmap` and `kmap_hit` the wraps of the kernel's
@@ -59,6 +68,8 @@ struct Sample {
     start_ns: i64,
     end_ns: i64,
     flushes: i64,
+    events0: [i64; 6],
+    events: [i64; 6],
 }
 
 /// The last `KEEP` samples, a ring.
@@ -109,9 +120,19 @@ impl Drop for KmapHolds<'_> {
     }
 }
 
-/// Runs `op` on each page in turn, `iters` times in all; returns the
-/// start and end times. Stops with `EINTR` on a signal.
-fn timed(pages: &[OwnedPage], iters: u32, mut op: impl FnMut(&OwnedPage) -> Result) -> Result<(i64, i64)> {
+/// One timed loop: its start and end times, and the kernel's events in
+/// between.
+struct Timed {
+    start_ns: i64,
+    end_ns: i64,
+    events0: [i64; 6],
+    events: [i64; 6],
+}
+
+/// Runs `op` on each page in turn, `iters` times in all. Stops with
+/// `EINTR` on a signal.
+fn timed(pages: &[OwnedPage], iters: u32, mut op: impl FnMut(&OwnedPage) -> Result) -> Result<Timed> {
+    let before = sys::Events::read();
     let start = Ktime::ktime_get().to_ns();
     let mut i = 0;
     for n in 0..iters {
@@ -124,7 +145,8 @@ fn timed(pages: &[OwnedPage], iters: u32, mut op: impl FnMut(&OwnedPage) -> Resu
             i = 0;
         }
     }
-    Ok((start, Ktime::ktime_get().to_ns()))
+    let end_ns = Ktime::ktime_get().to_ns();
+    Ok(Timed { start_ns: start, end_ns, events0: before.counts(), events: sys::Events::read().since(&before) })
 }
 
 fn run(pool: &Pool, kmap_held: &AtomicUsize, mech: Mechanism, iters: u32, wset: u32) -> Result<Sample> {
@@ -138,17 +160,16 @@ fn run(pool: &Pool, kmap_held: &AtomicUsize, mech: Mechanism, iters: u32, wset: 
         if n % sys::CHECK_EVERY == sys::CHECK_EVERY - 1 {
             sys::breather()?;
         }
-        let page = match mech {
-            Mechanism::Lowmem => OwnedPage::alloc_low()?,
-            _ => OwnedPage::alloc_high()?,
-        };
+        // Not cleared: clearing maps highmem pages with kmap_local, whose
+        // flushes would land in the kernel's counts of other writers' loops.
+        let page = OwnedPage::alloc_unzeroed(mech != Mechanism::Lowmem)?;
         pages.push(page, GFP_KERNEL)?;
     }
     let pages = &pages[..];
     let cpu = sys::current_cpu();
     let off = 64;
     let mut flushes: i64 = -1;
-    let (start_ns, end_ns) = match mech {
+    let t = match mech {
         Mechanism::Lowmem => {
             flushes = 0;
             timed(pages, iters, |p| {
@@ -237,7 +258,7 @@ fn run(pool: &Pool, kmap_held: &AtomicUsize, mech: Mechanism, iters: u32, wset: 
         })?,
     };
     drop(holds);
-    Ok(Sample { seq: 0, mech, iters, wset, cpu, start_ns, end_ns, flushes })
+    Ok(Sample { seq: 0, mech, iters, wset, cpu, start_ns: t.start_ns, end_ns: t.end_ns, flushes, events0: t.events0, events: t.events })
 }
 
 /// How many times the kernel's pkmap wraps (each wrap flushes the whole
@@ -284,12 +305,12 @@ impl crate::sys::debugfs::Control for Bench {
 impl crate::sys::debugfs::Show for Bench {
     fn show(&self, out: &mut dyn fmt::Write) -> Result {
         let samples = self.samples.lock();
-        writeln!(out, "seq mechanism iters wset cpu start_ns end_ns flushes")?;
+        writeln!(out, "seq mechanism iters wset cpu start_ns end_ns flushes flush_one0 flush_all0 remote0 remote_rcvd0 ipi_call0 ipi_tlb0 flush_one flush_all remote remote_rcvd ipi_call ipi_tlb")?;
         let n = samples.ring.len() as u64;
         let first = samples.next_seq.saturating_sub(n);
         for seq in first..samples.next_seq {
             let s = &samples.ring[((seq - 1) % KEEP as u64) as usize];
-            writeln!(
+            write!(
                 out,
                 "{} {} {} {} {} {} {} {}",
                 s.seq,
@@ -301,6 +322,10 @@ impl crate::sys::debugfs::Show for Bench {
                 s.end_ns,
                 s.flushes
             )?;
+            for e in Iterator::chain(s.events0.iter(), s.events.iter()) {
+                write!(out, " {e}")?;
+            }
+            writeln!(out)?;
         }
         Ok(())
     }

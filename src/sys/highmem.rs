@@ -59,12 +59,17 @@ impl OwnedPage {
         Ok(Self { page: Page::alloc_page(GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO | __GFP_NOWARN)?, kmap_holds: 0 })
     }
 
-    /// Allocates a lowmem page (`GFP_KERNEL`, so never highmem), zeroed. It
-    /// stays in the kernel's direct map for its whole life:
-    /// [`OwnedPage::direct_map`] reads it without any mapping work.
-    pub(crate) fn alloc_low() -> Result<Self> {
+    /// Allocates a page without clearing it, from highmem if `highmem` (when
+    /// there is any left) or else from lowmem (`GFP_KERNEL`, never highmem;
+    /// it stays in the direct map, see [`OwnedPage::direct_map`]). Its
+    /// contents are what its previous owner left; nothing in hmkit hands
+    /// them to userspace. For benchmarks: clearing a highmem page maps it
+    /// with kmap_local, whose `invlpg` would count among the TLB flushes
+    /// the benchmark reports.
+    pub(crate) fn alloc_unzeroed(highmem: bool) -> Result<Self> {
+        let gfp = if highmem { GFP_KERNEL | __GFP_HIGHMEM } else { GFP_KERNEL };
         // INVARIANT: no kmap held yet.
-        Ok(Self { page: Page::alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN)?, kmap_holds: 0 })
+        Ok(Self { page: Page::alloc_page(gfp | __GFP_NOWARN)?, kmap_holds: 0 })
     }
 
     /// A read-only view of a lowmem page through the kernel's direct map

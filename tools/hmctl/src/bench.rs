@@ -19,6 +19,12 @@ use serde::{Deserialize, Serialize};
 pub const MECHANISMS: [&str; 9] =
     ["lowmem", "kmap_local", "kmap_atomic", "kmap", "kmap_hit", "pool_hit", "pool_miss", "vmap", "vm_map_ram"];
 
+/// The bench file's columns.
+pub const HEADER: [&str; 20] = [
+    "seq", "mechanism", "iters", "wset", "cpu", "start_ns", "end_ns", "flushes", "flush_one0", "flush_all0", "remote0",
+    "remote_rcvd0", "ipi_call0", "ipi_tlb0", "flush_one", "flush_all", "remote", "remote_rcvd", "ipi_call", "ipi_tlb",
+];
+
 /// One bench sample line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -29,21 +35,31 @@ pub struct Sample {
     pub start_ns: i64,
     pub end_ns: i64,
     pub flushes: i64,
+    /// The kernel's counters (all CPUs; -1: none) at the start of the
+    /// sample's loop (32-bit, wrapping) and their increase during it:
+    /// flush_one, flush_all, remote, remote_rcvd, ipi_call, ipi_tlb.
+    pub events0: [i64; 6],
+    pub events: [i64; 6],
 }
 
 pub fn parse_samples(text: &str) -> Result<Vec<Sample>, String> {
     let mut lines = text.lines();
     let header = lines.next().ok_or("empty bench file")?;
-    if header.split_whitespace().collect::<Vec<_>>() != ["seq", "mechanism", "iters", "wset", "cpu", "start_ns", "end_ns", "flushes"] {
-        return Err(format!("unexpected bench header '{header}'"));
+    if header.split_whitespace().collect::<Vec<_>>() != HEADER {
+        return Err(format!("unexpected bench header '{header}' (hmctl and hmkit.ko from different versions?)"));
     }
     lines
         .map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
-            if f.len() != 8 {
+            if f.len() != HEADER.len() {
                 return Err(format!("bad bench line '{l}'"));
             }
             let int = |s: &str| s.parse::<i64>().map_err(|_| format!("'{s}' is not a number"));
+            let mut events0 = [0; 6];
+            let mut events = [0; 6];
+            for (e, s) in events0.iter_mut().chain(events.iter_mut()).zip(&f[8..]) {
+                *e = int(s)?;
+            }
             Ok(Sample {
                 seq: number(f[0])?,
                 mechanism: f[1].to_string(),
@@ -52,6 +68,8 @@ pub fn parse_samples(text: &str) -> Result<Vec<Sample>, String> {
                 start_ns: int(f[5])?,
                 end_ns: int(f[6])?,
                 flushes: int(f[7])?,
+                events0,
+                events,
             })
         })
         .collect()
@@ -65,12 +83,18 @@ pub struct Run {
     pub ops: u64,
     /// TLB flushes hmkit saw (-1: not observable for this mechanism).
     pub flushes: i64,
+    /// The kernel's events during the loops (see [`Sample::events`]).
+    pub events: [i64; 6],
 }
 
 /// Combines the samples of one run: the wall time spans the first start to
 /// the last end; flush counts of global events (kmap wraps, pool flushes)
 /// are seen by every thread, so the largest is taken, per-operation local
-/// flushes (kmap_local, kmap_atomic) add up.
+/// flushes (kmap_local, kmap_atomic) add up. The kernel's events count
+/// every CPU, so each is counted once over the union of the loops: loops
+/// that overlap in time form one stretch, from the counters at its first
+/// start to those at its last end; stretches apart add up (what happened
+/// between them, another writer's page setup, is left out).
 pub fn combine(mechanism: &str, samples: &[Sample]) -> Run {
     let start = samples.iter().map(|s| s.start_ns).min().unwrap_or(0);
     let end = samples.iter().map(|s| s.end_ns).max().unwrap_or(0);
@@ -82,11 +106,45 @@ pub fn combine(mechanism: &str, samples: &[Sample]) -> Run {
     } else {
         samples.iter().map(|s| s.flushes).max().unwrap_or(0)
     };
-    Run { wall_ns: (end - start) as f64, ops, flushes }
+    Run { wall_ns: (end - start) as f64, ops, flushes, events: union_events(samples) }
 }
 
-/// One run, and the kernel's events per operation over it (read right
-/// before the threads start and right after they all finish).
+/// The kernel's events over the union of the samples' loops (see
+/// [`combine`]); -1 for a counter some sample lacks.
+fn union_events(samples: &[Sample]) -> [i64; 6] {
+    let mut sorted: Vec<&Sample> = samples.iter().collect();
+    sorted.sort_by_key(|s| (s.start_ns, s.end_ns));
+    let mut out = [0i64; 6];
+    let mut i = 0;
+    while i < sorted.len() {
+        // One stretch: from sorted[i]'s start to the latest end among the
+        // loops that start before the stretch ends.
+        let first = sorted[i];
+        let mut last = first;
+        let mut j = i + 1;
+        while j < sorted.len() && sorted[j].start_ns <= last.end_ns.max(first.end_ns) {
+            if sorted[j].end_ns > last.end_ns {
+                last = sorted[j];
+            }
+            j += 1;
+        }
+        for (k, o) in out.iter_mut().enumerate() {
+            if *o < 0 || first.events0[k] < 0 || last.events0[k] < 0 || last.events[k] < 0 {
+                *o = -1;
+                continue;
+            }
+            // Counters are 32-bit and wrap.
+            let end = (last.events0[k] + last.events[k]) as u64;
+            *o += (end.wrapping_sub(first.events0[k] as u64) & 0xffff_ffff) as i64;
+        }
+        i = j;
+    }
+    out
+}
+
+/// One run, and the kernel's events per operation over the whole writes,
+/// page setup included, from /proc/vmstat and /proc/interrupts (read once
+/// the threads are waiting to start and once they have all finished).
 fn run_once(fs: &Debugfs, mech: &str, iters: u64, wset: u64, threads: usize) -> Result<(Run, PerOp), String> {
     let last = parse_samples(&fs.read("bench")?)?.last().map_or(0, |s| s.seq);
     let line = format!("{mech} {iters} {wset}\n");
@@ -158,8 +216,13 @@ pub struct Row {
     /// kmap for the rest.
     pub reference: Option<String>,
     pub vs_reference: Option<f64>,
-    /// The kernel's own counts per operation, median of the runs.
+    /// The kernel's own counts per operation during the timed loops, median
+    /// of the runs.
     pub events_per_op: PerOp,
+    /// The same counts from /proc/vmstat and /proc/interrupts around the
+    /// whole writes, page setup and teardown included (a cross-check: never
+    /// below `events_per_op`).
+    pub events_per_op_with_setup: PerOp,
     /// TLB flushes per operation as hmkit sees them (pool: its own flushes,
     /// which no kernel counter sees; kmap: pkmap wraps); None where hmkit
     /// cannot tell.
@@ -248,13 +311,15 @@ pub fn bench(fs: &Debugfs, runs: usize, threads_list: &[usize], how: Plan) -> Re
             let mut ns = Vec::new();
             let mut fl = Vec::new();
             let mut ev = Vec::new();
+            let mut ev_setup = Vec::new();
             for _ in 0..runs {
                 let (r, e) = run_once(fs, mech, iters, wset, threads)?;
+                ev_setup.push(e);
                 ns.push(r.wall_ns / r.ops as f64);
                 if r.flushes >= 0 {
                     fl.push(r.flushes as f64 / r.ops as f64);
                 }
-                ev.push(e);
+                ev.push(events::from_counts(&r.events, r.ops));
             }
             rows.push(Row {
                 mechanism: mech.to_string(),
@@ -266,6 +331,7 @@ pub fn bench(fs: &Debugfs, runs: usize, threads_list: &[usize], how: Plan) -> Re
                 reference: None,
                 vs_reference: None,
                 events_per_op: PerOp::median(&ev),
+                events_per_op_with_setup: PerOp::median(&ev_setup),
                 hmkit_flushes_per_op: (fl.len() == runs).then(|| median(fl)),
                 runs,
                 iters_per_thread: iters,
@@ -300,7 +366,8 @@ pub fn fmt_ratio(v: Option<f64>) -> String {
 
 /// What the columns mean, printed under every table.
 pub const NOTES: &str = "\
-events per op, counted by the kernel (/proc/vmstat with CONFIG_DEBUG_TLBFLUSH, /proc/interrupts summed over CPUs):
+events per op, counted by the kernel during the timed loops (its /proc/vmstat counters with CONFIG_DEBUG_TLBFLUSH
+and /proc/interrupts counts, all CPUs, read by hmkit right around each loop):
   flush_one    nr_tlb_local_flush_one: single-page invlpg (kmap_local unmap; small kernel range flushes, per page and CPU)
   flush_all    nr_tlb_local_flush_all: full local flushes of user address spaces
   remote       nr_tlb_remote_flush: flush_tlb_all() and user-space shootdowns sent
@@ -637,6 +704,7 @@ mod tests {
             reference: None,
             vs_reference: None,
             events_per_op: PerOp::default(),
+            events_per_op_with_setup: PerOp::default(),
             hmkit_flushes_per_op: None,
             runs: 3,
             iters_per_thread: 1,
@@ -650,14 +718,32 @@ mod tests {
 
     #[test]
     fn samples_combine_into_wall_time_and_flushes() {
-        let t = "seq mechanism iters wset cpu start_ns end_ns flushes\n7 pool_miss 1000 2048 0 100 1100 3\n8 pool_miss 1000 2048 1 150 1300 4\n";
-        let s = parse_samples(t).unwrap();
+        // Two loops that overlap: 100..1100 and 150..1300; the counters at
+        // the first start and at the last end give the union.
+        let t = format!(
+            "{}\n7 pool_miss 1000 2048 0 100 1100 3 50 0 0 7 4294967290 0 5 0 0 1 9 0\n8 pool_miss 1000 2048 1 150 1300 4 51 0 0 7 4294967292 -1 6 0 0 1 8 -1\n",
+            HEADER.join(" ")
+        );
+        let s = parse_samples(&t).unwrap();
         let r = combine("pool_miss", &s);
-        assert_eq!(r, Run { wall_ns: 1200.0, ops: 2000, flushes: 4 });
+        // flush_one 50 -> 51 + 6 = 57; ipi_call 4294967290 -> 4294967292 + 8, past 2^32.
+        assert_eq!(r, Run { wall_ns: 1200.0, ops: 2000, flushes: 4, events: [7, 0, 0, 1, 10, -1] });
+        let p = events::from_counts(&r.events, r.ops);
+        assert_eq!((p.tlb_local_flush_one, p.ipi_call, p.ipi_tlb), (Some(0.0035), Some(0.005), None));
+        // Two loops one after the other: the time between them is left out.
+        let mut apart = s.clone();
+        apart[1].start_ns = 2000;
+        apart[1].end_ns = 3000;
+        apart[1].events0 = [500, 0, 0, 9, 100, 0];
+        apart[1].events = [6, 0, 0, 1, 8, 0];
+        apart[0].events0[5] = 0;
+        assert_eq!(combine("pool_miss", &apart).events, [11, 0, 0, 2, 17, 0]);
         assert_eq!(combine("kmap_local", &s).flushes, 7);
         let v: Vec<Sample> = s.into_iter().map(|mut x| { x.flushes = -1; x }).collect();
         assert_eq!(combine("vmap", &v).flushes, -1);
         assert!(parse_samples("seq x\n").is_err());
+        assert!(parse_samples("seq mechanism iters wset cpu start_ns end_ns flushes\n").is_err(), "an older module");
+        assert!(parse_samples(&format!("{}\n1 kmap 1 1 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n", HEADER.join(" "))).is_err(), "a short line");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-//! The kernel's own counts of TLB flushes and flush IPIs, read from
-//! /proc/vmstat and /proc/interrupts, for `hmctl bench`.
+//! The kernel's own counts of TLB flushes and flush IPIs, for `hmctl
+//! bench`: as hmkit's `bench` file gives them for each timed loop (the same
+//! counters, read by the module right around the loop), and as
+//! /proc/vmstat and /proc/interrupts give them around whole writes.
 //!
 //! With CONFIG_DEBUG_TLBFLUSH, /proc/vmstat has four counters, summed over
 //! CPUs. What increments them on i386 (arch/x86/mm/tlb.c, 6.12):
@@ -119,6 +121,21 @@ pub fn read() -> Result<Counters, String> {
         ipi_call: parse_interrupts(&irq, "CAL"),
         ipi_tlb: parse_interrupts(&irq, "TLB"),
     })
+}
+
+/// Events per operation from counts in the order of the bench file's
+/// columns (flush_one, flush_all, remote, remote_rcvd, ipi_call, ipi_tlb;
+/// negative: the kernel does not count it).
+pub fn from_counts(counts: &[i64; 6], ops: u64) -> PerOp {
+    let d = |c: i64| (c >= 0 && ops > 0).then(|| c as f64 / ops as f64);
+    PerOp {
+        tlb_local_flush_one: d(counts[0]),
+        tlb_local_flush_all: d(counts[1]),
+        tlb_remote_flush: d(counts[2]),
+        tlb_remote_flush_received: d(counts[3]),
+        ipi_call: d(counts[4]),
+        ipi_tlb: d(counts[5]),
+    }
 }
 
 /// The events between `before` and `after`, per each of `ops` operations.
