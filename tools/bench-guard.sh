@@ -10,8 +10,10 @@
 #   tools/bench-guard.sh FLAVOUR             compare with the baseline
 #   tools/bench-guard.sh FLAVOUR --update    record a new baseline
 #
-# MARGIN (default 10) is in percent; run to run, the instruction counts of
-# a row move by up to about 2% (see README.md). Needs the flavour's kernel,
+# Each row's fewest instructions per op of its 3 runs is compared; it fails
+# when one takes more than MARGIN percent (default 10) more than the
+# baseline. From boot to boot those counts move by up to about 0.5% (see
+# README.md). Needs the flavour's kernel,
 # hmkit.ko, hmctl and initramfs built (tools/build.sh FLAVOUR).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
