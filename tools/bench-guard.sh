@@ -3,9 +3,8 @@
 # The instruction-count guard of `make test`: `hmctl bench --guard` in the VM
 # under qemu/run.sh --icount on one CPU, where guest time counts
 # instructions, compared row by row with the baseline committed in
-# qemu/bench-baseline/FLAVOUR.json. It fails when a mechanism takes more
-# than MARGIN percent more instructions per op than the baseline. It is a
-# report of work done, not a timing: the host's load does not change it.
+# qemu/bench-baseline/FLAVOUR.json. It is a report of work done, not a
+# timing: the host's load does not change it.
 #
 #   tools/bench-guard.sh FLAVOUR             compare with the baseline
 #   tools/bench-guard.sh FLAVOUR --update    record a new baseline
@@ -13,8 +12,8 @@
 # Each row's fewest instructions per op of its 3 runs is compared; it fails
 # when one takes more than MARGIN percent (default 10) more than the
 # baseline. From boot to boot those counts move by up to about 0.5% (see
-# README.md). Needs the flavour's kernel,
-# hmkit.ko, hmctl and initramfs built (tools/build.sh FLAVOUR).
+# README.md). Needs the flavour's kernel, hmkit.ko, hmctl and initramfs
+# built (tools/build.sh FLAVOUR).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
