@@ -43,9 +43,9 @@ static_assert(offsetof(struct hmkit_layout, pae) == 19 * 4);
 static_assert(sizeof(struct hmkit_zone) == 7 * 4);
 static_assert(offsetof(struct hmkit_zone, highmem) == 6 * 4);
 static_assert(sizeof(struct hmkit_window) == 4 * 4);
+static_assert(offsetof(struct hmkit_window, ptes) == 3 * 4);
 static_assert(sizeof(struct hmkit_events) == 7 * 4);
 static_assert(offsetof(struct hmkit_events, have_vmstat) == 6 * 4);
-static_assert(offsetof(struct hmkit_window, ptes) == 3 * 4);
 
 /* --- kernel facts ------------------------------------------------------- */
 
