@@ -371,6 +371,12 @@ static void hmkit_flush_this_cpu(void *info)
  * Flushes @n slots (all of them for HMKIT_FLUSH_ALL) from every CPU's TLB,
  * and returns when all CPUs have: up to HMKIT_FLUSH_ONE_BY_ONE slots page by
  * page with invlpg, more with one full flush per CPU.
+ *
+ * Not flush_tlb_kernel_range(), which would do the same and be counted in
+ * /proc/vmstat: it is not exported to modules (nor is flush_tlb_all() or
+ * flush_tlb_one_kernel()), and it takes a range, not a list of slots. So
+ * no vmstat counter sees these flushes; their IPIs show in /proc/interrupts
+ * (CAL), and the pool counts its flushes itself.
  */
 void hmkit_window_flush(const struct hmkit_window *w, const unsigned int *slot_list, unsigned int n)
 {
