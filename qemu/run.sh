@@ -4,7 +4,7 @@
 # the guest and exit with its status.
 #
 #   qemu/run.sh [--pae | --flavour F] [--smp N] [--mem SIZE] [--timeout S]
-#               [--out DIR] [--no-load] [--no-build] [--verbose]
+#               [--out DIR] [--no-load] [--no-build] [--verbose] [--icount]
 #               [--append KERNEL-ARGS] [-- COMMAND...]
 #
 # COMMAND runs under the guest's /bin/sh (busybox) in /hmkit, the project
@@ -15,12 +15,18 @@
 # finish within the timeout is killed. The boot log is shown with --verbose
 # (and always kept in OUT/console.log, the guest's dmesg in OUT/dmesg.txt).
 # --append adds kernel command-line arguments (e.g. kunit.enable=1).
+# --icount counts instructions instead of running on the host's clock
+# (QEMU's -icount shift=0,sleep=off): every guest instruction advances the
+# guest's clocks by exactly 1 ns, so a guest time difference in ns is the
+# number of instructions run, about the same from run to run (the spread is
+# in README.md), whatever the host is doing. The guest sees hmkit_clock=icount
+# on its command line (hmctl bench labels its figures with it).
 set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
 
-usage() { sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
-flavour=plain smp=2 mem=3G timeout=600 out="" load=1 build=1 verbose=0 extra=""
+flavour=plain smp=2 mem=3G timeout=600 out="" load=1 build=1 verbose=0 extra="" icount=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--pae) flavour=pae ;;
@@ -32,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--no-load) load=0 ;;
 	--no-build) build=0 ;;
 	--verbose) verbose=1 ;;
+	--icount) icount=1 ;;
 	--append) extra="$extra ${2:?--append needs kernel arguments}"; shift ;;
 	-h | --help) usage 0 ;;
 	--) shift; break ;;
@@ -77,6 +84,13 @@ rm -f "$out/dmesg.txt"
 append="console=ttyS0 acpi=noirq loglevel=5 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 tsc=reliable rdinit=/init"
 [ $load = 1 ] || append="$append hmkit.noload"
 append="$append$extra"
+# One instruction = 2^0 ns of virtual time; sleep=off: when every vCPU is
+# idle the clock jumps to the next timer instead of waiting for the host.
+accel=()
+if [ $icount = 1 ]; then
+	accel=(-icount shift=0,sleep=off)
+	append="$append hmkit_clock=icount"
+fi
 cpu=qemu32
 case "$flavour" in *pae*) cpu=qemu32,+pae,+nx ;; esac
 
@@ -84,7 +98,7 @@ log="$out/console.log"
 set +e
 timeout -k 10 "$timeout" qemu-system-i386 \
 	-nodefaults -no-user-config -no-reboot -display none -monitor none \
-	-machine pc -cpu "$cpu" -m "$mem" -smp "$smp" \
+	-machine pc -cpu "$cpu" -m "$mem" -smp "$smp" "${accel[@]}" \
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" -append "$append" \
 	-serial stdio \
 	-virtfs "local,path=$HMKIT_ROOT,mount_tag=hmkit,security_model=none,readonly=on" \

@@ -11,29 +11,46 @@
 //! start and end times. Reading gives the last samples:
 //!
 //! ```text
-//! seq mechanism iters wset cpu start_ns end_ns flushes
+//! seq mechanism iters wset cpu start_ns end_ns flushes flush_one0 flush_all0 remote0 remote_rcvd0 ipi_call0 ipi_tlb0 flush_one flush_all remote remote_rcvd ipi_call ipi_tlb
 //! ```
 //!
-//! `flushes` counts the TLB flushes the mechanism made during the run, where
-//! they can be seen: for `kmap` the wraps of the kernel's pkmap (each
-//! flushes the whole pkmap on every CPU), counted in an untimed pass of the
-//! same loop, for the pool its own flushes
-//! (each on every CPU), for kmap_local and kmap_atomic one local `invlpg`
-//! per unmap by construction; `-1` where the kernel does not tell (vmap and
-//! vm_map_ram flush in lazy batches of their own).
+//! The last twelve are the kernel's own counters (`sys::Events`: the TLB
+//! flush events of /proc/vmstat and the CAL and TLB IPIs of
+//! /proc/interrupts, all CPUs), read right before and right after the
+//! timed loop, so the page setup before it does not count: their values at
+//! the start (`…0`, 32-bit, they wrap) and the increase during the loop;
+//! -1 where the kernel has no such counter. They count whatever every CPU
+//! did meanwhile, so loops that run together each see the others' events
+//! (the values at the start let hmctl count the union of the loops once).
 //!
+//! `flushes` counts the TLB flushes the mechanism made during the run, as
+//! hmkit sees them: for `kmap` and `kmap_hit` the wraps of the kernel's
+//! pkmap (each flushes the whole pkmap on every CPU), counted in an untimed
+//! pass of the same loop, for the pool its own flushes (each on every
+//! CPU), for kmap_local and kmap_atomic one local `invlpg` per unmap and
+//! for `lowmem` none, by construction; `-1` where hmkit cannot tell (vmap
+//! and vm_map_ram flush in lazy batches of their own). The kernel's own
+//! counts of the same events are in /proc/vmstat and /proc/interrupts,
+//! which `hmctl bench` reads around each set of samples.
+//!
+//! - `lowmem`: lowmem pages read through the direct map (`page_address()`),
+//!   no mapping work: the floor every other mechanism is compared with;
+//! - `kmap_hit`: every page of the working set is mapped with kmap() and
+//!   held first, so each kmap() finds its page in the pkmap (the working
+//!   sets of all runs at once must fit in half the pkmap, else `EBUSY`);
 //! - `pool_hit`: every page of the working set is mapped and held first, so
 //!   each map finds its page in a slot;
 //! - `pool_miss`: the working set should exceed the pool (hmctl uses twice
 //!   its slots), so each map needs a new slot and flushes come in batches.
 
 use crate::logic::parse::{parse_bench, Mechanism};
-use crate::logic::pkmap::{Geometry, WrapCounter};
+use crate::logic::pkmap::{reserve_kmap_holds, Geometry, WrapCounter};
 use crate::pool::{Pool, PoolMap, Wait};
 use crate::sys;
-use crate::sys::highmem::OwnedPage;
+use crate::sys::highmem::{Kmap, OwnedPage};
 use core::fmt;
 use core::hint::black_box;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 use kernel::time::Ktime;
@@ -51,6 +68,8 @@ struct Sample {
     start_ns: i64,
     end_ns: i64,
     flushes: i64,
+    events0: [i64; 6],
+    events: [i64; 6],
 }
 
 /// The last `KEEP` samples, a ring.
@@ -62,18 +81,58 @@ struct Samples {
 pub(crate) struct Bench {
     pool: Arc<Pool>,
     samples: Arc<Mutex<Samples>>,
+    /// pkmap slots that running `kmap_hit` loops hold, all writers together.
+    kmap_held: AtomicUsize,
 }
 
 impl Bench {
     pub(crate) fn new(pool: Arc<Pool>) -> Result<Self> {
         let samples = Samples { ring: KVec::with_capacity(KEEP, GFP_KERNEL)?, next_seq: 1 };
-        Ok(Bench { pool, samples: Arc::pin_init(kernel::new_mutex!(samples, "hmkit_bench"), GFP_KERNEL)? })
+        Ok(Bench {
+            pool,
+            samples: Arc::pin_init(kernel::new_mutex!(samples, "hmkit_bench"), GFP_KERNEL)?,
+            kmap_held: AtomicUsize::new(0),
+        })
     }
 }
 
-/// Runs `op` on each page in turn, `iters` times in all; returns the
-/// start and end times. Stops with `EINTR` on a signal.
-fn timed(pages: &[OwnedPage], iters: u32, mut op: impl FnMut(&OwnedPage) -> Result) -> Result<(i64, i64)> {
+/// A share of the pkmap's slots that one `kmap_hit` loop may hold, given
+/// back on drop.
+struct KmapHolds<'a> {
+    held: &'a AtomicUsize,
+    n: usize,
+}
+
+impl<'a> KmapHolds<'a> {
+    /// Reserves `n` slots, or `EBUSY` when the runs at once would hold more
+    /// than half the pkmap (see `logic::pkmap::kmap_hold_budget`).
+    fn reserve(held: &'a AtomicUsize, n: usize) -> Result<Self> {
+        let slots = sys::layout().last_pkmap;
+        held.fetch_update(Ordering::AcqRel, Ordering::Acquire, |h| reserve_kmap_holds(h, n, slots))
+            .map_err(|_| EBUSY)?;
+        Ok(KmapHolds { held, n })
+    }
+}
+
+impl Drop for KmapHolds<'_> {
+    fn drop(&mut self) {
+        self.held.fetch_sub(self.n, Ordering::AcqRel);
+    }
+}
+
+/// One timed loop: its start and end times, and the kernel's events in
+/// between.
+struct Timed {
+    start_ns: i64,
+    end_ns: i64,
+    events0: [i64; 6],
+    events: [i64; 6],
+}
+
+/// Runs `op` on each page in turn, `iters` times in all. Stops with
+/// `EINTR` on a signal.
+fn timed(pages: &[OwnedPage], iters: u32, mut op: impl FnMut(&OwnedPage) -> Result) -> Result<Timed> {
+    let before = sys::Events::read();
     let start = Ktime::ktime_get().to_ns();
     let mut i = 0;
     for n in 0..iters {
@@ -86,22 +145,38 @@ fn timed(pages: &[OwnedPage], iters: u32, mut op: impl FnMut(&OwnedPage) -> Resu
             i = 0;
         }
     }
-    Ok((start, Ktime::ktime_get().to_ns()))
+    let end_ns = Ktime::ktime_get().to_ns();
+    Ok(Timed { start_ns: start, end_ns, events0: before.counts(), events: sys::Events::read().since(&before) })
 }
 
-fn run(pool: &Pool, mech: Mechanism, iters: u32, wset: u32) -> Result<Sample> {
+fn run(pool: &Pool, kmap_held: &AtomicUsize, mech: Mechanism, iters: u32, wset: u32) -> Result<Sample> {
+    // Before any page is taken: a refusal costs nothing.
+    let holds = match mech {
+        Mechanism::KmapHit => Some(KmapHolds::reserve(kmap_held, wset as usize)?),
+        _ => None,
+    };
     let mut pages = KVec::with_capacity(wset as usize, GFP_KERNEL)?;
     for n in 0..wset {
         if n % sys::CHECK_EVERY == sys::CHECK_EVERY - 1 {
             sys::breather()?;
         }
-        pages.push(OwnedPage::alloc_high()?, GFP_KERNEL)?;
+        // Not cleared: clearing maps highmem pages with kmap_local, whose
+        // flushes would land in the kernel's counts of other writers' loops.
+        let page = OwnedPage::alloc_unzeroed(mech != Mechanism::Lowmem)?;
+        pages.push(page, GFP_KERNEL)?;
     }
     let pages = &pages[..];
     let cpu = sys::current_cpu();
     let off = 64;
     let mut flushes: i64 = -1;
-    let (start_ns, end_ns) = match mech {
+    let t = match mech {
+        Mechanism::Lowmem => {
+            flushes = 0;
+            timed(pages, iters, |p| {
+                black_box(p.direct_map().ok_or(EINVAL)?[off]);
+                Ok(())
+            })?
+        }
         Mechanism::KmapLocal => {
             flushes = i64::from(iters);
             timed(pages, iters, |p| {
@@ -124,6 +199,23 @@ fn run(pool: &Pool, mech: Mechanism, iters: u32, wset: u32) -> Result<Sample> {
                 Ok(())
             })?;
             flushes = kmap_wraps(pages, iters)?;
+            t
+        }
+        Mechanism::KmapHit => {
+            let mut held: KVec<Kmap<'_>> = KVec::with_capacity(pages.len(), GFP_KERNEL)?;
+            for (n, p) in pages.iter().enumerate() {
+                if n as u32 % sys::CHECK_EVERY == sys::CHECK_EVERY - 1 {
+                    sys::breather()?;
+                }
+                held.push(p.kmap(), GFP_KERNEL)?;
+            }
+            let t = timed(pages, iters, |p| {
+                black_box(p.kmap().bytes()[off]);
+                Ok(())
+            })?;
+            // Still held: the pass finds every page in its slot.
+            flushes = kmap_wraps(pages, iters)?;
+            drop(held);
             t
         }
         Mechanism::PoolHit => {
@@ -165,7 +257,8 @@ fn run(pool: &Pool, mech: Mechanism, iters: u32, wset: u32) -> Result<Sample> {
             Ok(())
         })?,
     };
-    Ok(Sample { seq: 0, mech, iters, wset, cpu, start_ns, end_ns, flushes })
+    drop(holds);
+    Ok(Sample { seq: 0, mech, iters, wset, cpu, start_ns: t.start_ns, end_ns: t.end_ns, flushes, events0: t.events0, events: t.events })
 }
 
 /// How many times the kernel's pkmap wraps (each wrap flushes the whole
@@ -195,7 +288,7 @@ fn kmap_wraps(pages: &[OwnedPage], iters: u32) -> Result<i64> {
 impl crate::sys::debugfs::Control for Bench {
     fn write(&self, input: &[u8]) -> Result {
         let (mech, iters, wset) = parse_bench(input).map_err(|_| EINVAL)?;
-        let mut s = run(&self.pool, mech, iters, wset)?;
+        let mut s = run(&self.pool, &self.kmap_held, mech, iters, wset)?;
         let mut samples = self.samples.lock();
         s.seq = samples.next_seq;
         samples.next_seq += 1;
@@ -212,12 +305,12 @@ impl crate::sys::debugfs::Control for Bench {
 impl crate::sys::debugfs::Show for Bench {
     fn show(&self, out: &mut dyn fmt::Write) -> Result {
         let samples = self.samples.lock();
-        writeln!(out, "seq mechanism iters wset cpu start_ns end_ns flushes")?;
+        writeln!(out, "seq mechanism iters wset cpu start_ns end_ns flushes flush_one0 flush_all0 remote0 remote_rcvd0 ipi_call0 ipi_tlb0 flush_one flush_all remote remote_rcvd ipi_call ipi_tlb")?;
         let n = samples.ring.len() as u64;
         let first = samples.next_seq.saturating_sub(n);
         for seq in first..samples.next_seq {
             let s = &samples.ring[((seq - 1) % KEEP as u64) as usize];
-            writeln!(
+            write!(
                 out,
                 "{} {} {} {} {} {} {} {}",
                 s.seq,
@@ -229,6 +322,10 @@ impl crate::sys::debugfs::Show for Bench {
                 s.end_ns,
                 s.flushes
             )?;
+            for e in Iterator::chain(s.events0.iter(), s.events.iter()) {
+                write!(out, " {e}")?;
+            }
+            writeln!(out)?;
         }
         Ok(())
     }

@@ -3,7 +3,8 @@
 # hmkit's whole test run (`make test`): host unit tests, the ABI lint, and
 # per kernel flavour the module build and the KTAP suite in the VM, plus
 # checks of the runner itself. Ends with one "N passed, N failed" line and
-# exits non-zero on any failure.
+# exits non-zero on any failure. MARGIN (percent, default 10) is the
+# instruction-count guard's allowed increase (tools/bench-guard.sh).
 #
 #   tools/test.sh [--flavour F]...     default: the test flavours (plain, pae)
 set -euo pipefail
@@ -183,6 +184,19 @@ for fl in "${flavours[@]}"; do
 			grep -aE '\[(FAILED|CRASHED)\]' "$work/kunit-$fl.log" | head -n 20
 			failed+=("$fl: KUnit: $summary")
 		}
+	fi
+
+	# Instructions per op under --icount against the committed baseline
+	# (tools/bench-guard.sh: a count of work, not a timing).
+	log "flavour $fl: instruction-count guard of the benchmark"
+	set +e
+	"$HMKIT_ROOT/tools/bench-guard.sh" "$fl" 2>&1 | tee "$work/guard-$fl.log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	if [ "$rc" = 0 ]; then
+		ok "$fl: instructions per op within ${MARGIN:-10}% of qemu/bench-baseline/$fl.json"
+	else
+		notok "$fl: instructions per op within ${MARGIN:-10}% of qemu/bench-baseline/$fl.json" "see the table above; 'make bench-baseline' records a new baseline"
 	fi
 
 	log "flavour $fl: runner checks"

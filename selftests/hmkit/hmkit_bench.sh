@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The bench file and hmctl bench: every requested sample is recorded as
-# asked; each mechanism's flush count is what it has to be; the pool's hit
+# asked; each mechanism's flush count is what it has to be, as hmkit sees
+# it and as the kernel's own counters (/proc/vmstat's nr_tlb_*, read by the
+# module around each loop) see it; kmap_hit makes no pkmap flush, lowmem
+# no flush at all, and both stay within their limits; the pool's hit
 # path is faster per operation than its miss path and than vmap() (an
 # ordering of mechanisms measured in the same run, which holds under TCG
 # too; `make bench` measures for real, on the kernel flavour without debug
@@ -11,25 +14,45 @@ hmkit_require_vm
 hmkit_load
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 19
 
 B=$HMKIT_DEBUGFS/bench
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 slots=$(hmkit_val pool slots)
+lp=$(hmkit_val layout last_pkmap)
 
 out=$(hmctl bench --quick --runs 1 --json --svg /tmp/bench.svg 2>&1)
 rows=$(echo "$out" | grep -c '"ns_per_op"')
-want=7
-[ "$cpus" -gt 1 ] && want=14
+# 9 mechanisms (lowmem kmap_local kmap_atomic kmap kmap_hit pool_hit
+# pool_miss vmap vm_map_ram), with 1 thread and with one per CPU.
+want=9
+[ "$cpus" -gt 1 ] && want=18
 if [ "$rows" = $want ]; then ktap_test_pass bench_every_mechanism_and_thread_count; else hmkit_fail bench_every_mechanism_and_thread_count "$rows rows, want $want: $out"; fi
 # Every ns_per_op is a positive number.
 bad=$(echo "$out" | awk -F': ' '/"ns_per_op"/ { v = $2; sub(/,$/, "", v); if (!(v + 0 > 0)) print v }')
 if [ -z "$bad" ] && [ "$rows" -gt 0 ]; then ktap_test_pass bench_numbers_positive; else hmkit_fail bench_numbers_positive "$bad"; fi
 if grep -q '<svg' /tmp/bench.svg && grep -q 'pool_miss' /tmp/bench.svg; then ktap_test_pass bench_chart_written; else hmkit_fail bench_chart_written; fi
+# Each row has the kernel's six event rates twice (during the loops, and
+# around the whole writes): numbers, none negative, none missing on this
+# kernel (CONFIG_DEBUG_TLBFLUSH).
+bad=$(echo "$out" | awk '
+	/"(tlb_local_flush_one|tlb_local_flush_all|tlb_remote_flush|tlb_remote_flush_received|ipi_call|ipi_tlb)":/ {
+		n++; v = $2; sub(/,$/, "", v)
+		if (v == "null" || !(v ~ /^[0-9.eE+-]+$/) || v + 0 < 0) print $0
+	}
+	END { print n + 0 > "/tmp/bench.nevents" }')
+nev=$(cat /tmp/bench.nevents)
+if [ -z "$bad" ] && [ "$nev" = $((rows * 12)) ]; then
+	ktap_test_pass bench_events_per_op_present_non_negative
+else
+	hmkit_fail bench_events_per_op_present_non_negative "$nev event fields for $rows rows (want $((rows * 12))); bad: $bad"
+fi
 
 # Requests straight to the file, each remembered in order as
 # "MECHANISM ITERS WSET"; sample k after the first seq belongs to request k.
-# The file lists "seq mechanism iters wset cpu start_ns end_ns flushes".
+# The file lists "seq mechanism iters wset cpu start_ns end_ns flushes",
+# the kernel's counters at the loop's start and their increase during it:
+# flush_one flush_all remote remote_rcvd ipi_call ipi_tlb (fields 15-20).
 R=/tmp/bench.requests
 : >$R
 refused=""
@@ -40,9 +63,13 @@ req() {
 last_seq() { awk 'NR > 1 { s = $1 } END { print s + 0 }' $B; }
 seq0=$(last_seq)
 
+req lowmem 1000 16
 req kmap_local 1000 16
 req kmap_atomic 1000 16
 req kmap 1000 16
+req kmap_hit 1000 16
+# kmap past the pkmap: it must wrap, and the kernel counts its flushes.
+req kmap $((4 * lp)) $((2 * lp))
 req pool_hit 1000 16
 req vmap 200 16
 req vm_map_ram 200 16
@@ -64,12 +91,13 @@ for round in 1 2 3; do
 	req vmap 5000 64
 done
 
-# The samples after seq0, one per line: "k seq mech iters wset cpu ns_per_op flushes".
-samples=$(awk -v s0="$seq0" 'NR > 1 && $1 > s0 { k++; printf "%d %s %s %s %s %s %.3f %s\n", k, $1, $2, $3, $4, $5, ($7 - $6) / $3, $8 }' $B)
+# The samples after seq0, one per line: "k seq mech iters wset cpu
+# ns_per_op flushes flush_one flush_all remote remote_rcvd ipi_call ipi_tlb".
+samples=$(awk -v s0="$seq0" 'NR > 1 && $1 > s0 { k++; printf "%d %s %s %s %s %s %.3f %s %s %s %s %s %s %s\n", k, $1, $2, $3, $4, $5, ($7 - $6) / $3, $8, $15, $16, $17, $18, $19, $20 }' $B)
 bad=$(printf '%s\n---\n%s\n' "$(cat $R)" "$samples" | awk -v s0="$seq0" -v cpus="$cpus" '
 	$1 == "---" { t = 1; next }
 	!t { n++; want[n] = $0; next }
-	NF == 8 {
+	NF == 14 {
 		m++
 		if ($2 != s0 + m) print "sample " m " has seq " $2 ", want " s0 + m
 		if ($3 " " $4 " " $5 != want[m]) print "sample " m " is \"" $3 " " $4 " " $5 "\", requested \"" want[m] "\""
@@ -84,7 +112,8 @@ else
 fi
 
 # field K F: field F of sample k ($1 k, $2 seq, $3 mechanism, $4 iters,
-# $5 wset, $6 cpu, $7 ns/op, $8 flushes).
+# $5 wset, $6 cpu, $7 ns/op, $8 flushes, then the kernel's counts: $9
+# flush_one, $10 flush_all, $11 remote, $12 remote_rcvd, $13 CAL, $14 TLB).
 field() { echo "$samples" | awk -v k="$1" -v f="$2" '$1 == k { print $f }'; }
 # Request numbers by mechanism, in the order issued above.
 req_k() { awk -v m="$1" -v w="${2:-}" '$1 == m && (w == "" || $3 == w) { print NR }' $R; }
@@ -94,6 +123,49 @@ for k in $(req_k kmap_local) $(req_k kmap_atomic); do
 	[ "$(field $k 8)" = "$(field $k 4)" ] || bad="$bad [$(field $k 3): $(field $k 8) flushes in $(field $k 4) ops]"
 done
 if [ -n "$(req_k kmap_local)" ] && [ -z "$bad" ]; then ktap_test_pass bench_flushes_kmap_local_atomic_one_per_op; else hmkit_fail bench_flushes_kmap_local_atomic_one_per_op "$bad"; fi
+
+# The kernel's own count: one invlpg (nr_tlb_local_flush_one) per unmap,
+# at least (anything else the kernel did meanwhile may add some).
+bad=""
+for k in $(req_k kmap_local) $(req_k kmap_atomic); do
+	[ "$(field $k 9)" -ge "$(field $k 4)" ] 2>/dev/null || bad="$bad [$(field $k 3): the kernel counted $(field $k 9) local flushes in $(field $k 4) ops]"
+done
+if [ -n "$(req_k kmap_local)" ] && [ -z "$bad" ]; then ktap_test_pass bench_kernel_counts_kmap_local_flushes; else hmkit_fail bench_kernel_counts_kmap_local_flushes "$bad"; fi
+
+# kmap past the pkmap wraps it: hmkit sees wraps, the kernel counts the
+# full flushes they cause (nr_tlb_remote_flush_received, one per CPU).
+k=$(req_k kmap $((2 * lp)))
+if [ -n "$k" ] && [ "$(field "$k" 8)" -gt 0 ] && [ "$(field "$k" 12)" -ge "$(field "$k" 8)" ]; then
+	ktap_test_pass bench_kernel_counts_kmap_wrap_flushes
+else
+	hmkit_fail bench_kernel_counts_kmap_wrap_flushes "working set $((2 * lp)) > $lp slots: hmkit saw $(field "$k" 8) wraps, the kernel counted $(field "$k" 12) full flushes"
+fi
+
+# kmap_hit finds every page in its pkmap slot: no wrap, no flush of any kind.
+bad=""
+for k in $(req_k kmap_hit); do
+	[ "$(field $k 8) $(field $k 9) $(field $k 10) $(field $k 11) $(field $k 12)" = "0 0 0 0 0" ] ||
+		bad="$bad [sample $k: hmkit $(field $k 8), kernel flush_one/all/remote/received $(field $k 9)/$(field $k 10)/$(field $k 11)/$(field $k 12)]"
+done
+if [ -n "$(req_k kmap_hit)" ] && [ -z "$bad" ]; then ktap_test_pass bench_kmap_hit_makes_no_pkmap_flush; else hmkit_fail bench_kmap_hit_makes_no_pkmap_flush "$bad"; fi
+
+# lowmem maps nothing: no flush event at all, by hmkit's or the kernel's count.
+bad=""
+for k in $(req_k lowmem); do
+	[ "$(field $k 8) $(field $k 9) $(field $k 10) $(field $k 11) $(field $k 12)" = "0 0 0 0 0" ] ||
+		bad="$bad [sample $k: hmkit $(field $k 8), kernel $(field $k 9)/$(field $k 10)/$(field $k 11)/$(field $k 12)]"
+done
+if [ -n "$(req_k lowmem)" ] && [ -z "$bad" ]; then ktap_test_pass bench_lowmem_has_no_flush_events; else hmkit_fail bench_lowmem_has_no_flush_events "$bad"; fi
+
+# kmap_hit holds its working set in the pkmap: one larger than half of it
+# is refused before anything is mapped, and the next one runs.
+r=$(printf 'kmap_hit 100 %s\n' $((lp / 2 + 1)) | hmctl write bench 2>/dev/null)
+r2=$(printf 'kmap_hit 100 %s\n' $((lp / 2)) | hmctl write bench 2>/dev/null)
+if [ "$r" = EBUSY ] && [ "$r2" = ok ]; then
+	ktap_test_pass bench_kmap_hit_holds_at_most_half_the_pkmap
+else
+	hmkit_fail bench_kmap_hit_holds_at_most_half_the_pkmap "$((lp / 2 + 1)) pages: $r; $((lp / 2)) pages: $r2 (last_pkmap $lp)"
+fi
 
 bad=""
 for k in $(req_k pool_hit); do [ "$(field $k 8)" = 0 ] || bad="$bad [$(field $k 8) in sample $k]"; done

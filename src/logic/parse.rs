@@ -133,9 +133,13 @@ pub(crate) fn parse_stress(input: &[u8]) -> Result<(u32, u32), ParseError> {
 /// The mechanisms the `bench` file measures.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub(crate) enum Mechanism {
+    /// A lowmem page through the direct map: no mapping work at all.
+    Lowmem,
     KmapLocal,
     KmapAtomic,
     Kmap,
+    /// kmap() of a page that already has a pkmap slot (held meanwhile).
+    KmapHit,
     PoolHit,
     PoolMiss,
     Vmap,
@@ -143,10 +147,12 @@ pub(crate) enum Mechanism {
 }
 
 impl Mechanism {
-    pub(crate) const ALL: [Mechanism; 7] = [
+    pub(crate) const ALL: [Mechanism; 9] = [
+        Mechanism::Lowmem,
         Mechanism::KmapLocal,
         Mechanism::KmapAtomic,
         Mechanism::Kmap,
+        Mechanism::KmapHit,
         Mechanism::PoolHit,
         Mechanism::PoolMiss,
         Mechanism::Vmap,
@@ -155,9 +161,11 @@ impl Mechanism {
 
     pub(crate) fn name(self) -> &'static str {
         match self {
+            Mechanism::Lowmem => "lowmem",
             Mechanism::KmapLocal => "kmap_local",
             Mechanism::KmapAtomic => "kmap_atomic",
             Mechanism::Kmap => "kmap",
+            Mechanism::KmapHit => "kmap_hit",
             Mechanism::PoolHit => "pool_hit",
             Mechanism::PoolMiss => "pool_miss",
             Mechanism::Vmap => "vmap",

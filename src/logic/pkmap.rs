@@ -48,3 +48,18 @@ impl WrapCounter {
         wrapped
     }
 }
+
+/// How many pkmap slots the `kmap_hit` benchmark runs may hold at once, all
+/// of them together: half of the `slots` the pkmap has. Each run holds its
+/// whole working set with kmap() while it measures; if the holds took every
+/// slot, the next kmap() anywhere in the kernel would sleep, uninterruptibly
+/// and with no timeout, until one is released.
+pub(crate) fn kmap_hold_budget(slots: usize) -> usize {
+    slots / 2
+}
+
+/// Reserves `more` slots next to `held` already reserved, within
+/// [`kmap_hold_budget`]: the new total, or `None` if it does not fit.
+pub(crate) fn reserve_kmap_holds(held: usize, more: usize, slots: usize) -> Option<usize> {
+    held.checked_add(more).filter(|&total| total <= kmap_hold_budget(slots))
+}

@@ -67,6 +67,37 @@ impl OwnedPage {
         Self { page, kmap_holds: 0, pfn }
     }
 
+    /// Allocates a page without clearing it, from highmem if `highmem` (when
+    /// there is any left) or else from lowmem (`GFP_KERNEL`, never highmem;
+    /// it stays in the direct map, see [`OwnedPage::direct_map`]). Its
+    /// contents are what its previous owner left; nothing in hmkit hands
+    /// them to userspace. For benchmarks: clearing a highmem page maps it
+    /// with kmap_local, whose `invlpg` would count among the TLB flushes
+    /// the benchmark reports.
+    pub(crate) fn alloc_unzeroed(highmem: bool) -> Result<Self> {
+        let gfp = if highmem { GFP_KERNEL | __GFP_HIGHMEM } else { GFP_KERNEL };
+        Ok(Self::from_page(Page::alloc_page(gfp | __GFP_NOWARN)?))
+    }
+
+    /// A read-only view of a lowmem page through the kernel's direct map
+    /// (`page_address()`): no mapping is made, nothing to undo. `None` for
+    /// a highmem page, which has no permanent mapping.
+    pub(crate) fn direct_map(&self) -> Option<&[u8]> {
+        if self.is_highmem() {
+            return None;
+        }
+        // SAFETY: the page is valid while `self` is borrowed.
+        let addr = unsafe { hmkit_page_address(self.raw()) };
+        if addr.is_null() {
+            return None;
+        }
+        // SAFETY: a lowmem page's `page_address()` is its direct-map
+        // address, mapped for `PAGE_SIZE` bytes as long as the page is
+        // allocated, which `self` keeps it for the slice's lifetime; writers
+        // need `&mut OwnedPage`, which the shared borrow excludes.
+        Some(unsafe { core::slice::from_raw_parts(addr.cast::<u8>(), PAGE_SIZE) })
+    }
+
     /// Takes one more persistent `kmap()` reference, kept until
     /// [`OwnedPage::kmap_release`] or drop; returns the mapping's address.
     /// May sleep until a pkmap slot is free.

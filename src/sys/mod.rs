@@ -54,8 +54,71 @@ const _: () = {
     assert!(core::mem::offset_of!(RawLayout, nr_cpus) == 18 * 4);
     assert!(core::mem::offset_of!(RawLayout, pae) == 19 * 4);
     assert!(core::mem::size_of::<RawZone>() == 7 * 4);
+    assert!(core::mem::size_of::<RawEvents>() == 7 * 4);
+    assert!(core::mem::offset_of!(RawEvents, have_vmstat) == 6 * 4);
     assert!(core::mem::offset_of!(RawZone, highmem) == 6 * 4);
 };
+
+/// Mirrors `struct hmkit_events` in `shim.h`.
+#[repr(C)]
+#[derive(Default)]
+struct RawEvents {
+    flush_one: usize,
+    flush_all: usize,
+    remote: usize,
+    remote_rcvd: usize,
+    ipi_call: usize,
+    ipi_tlb: usize,
+    have_vmstat: c_uint,
+}
+
+/// The kernel's own counts of TLB flush events and flush IPIs, summed over
+/// the online CPUs as /proc/vmstat and /proc/interrupts sum them. The
+/// counters wrap: compare two readings with [`Events::since`].
+#[derive(Clone, Copy)]
+pub(crate) struct Events {
+    /// `nr_tlb_local_flush_one`, `nr_tlb_local_flush_all`,
+    /// `nr_tlb_remote_flush`, `nr_tlb_remote_flush_received`; `None`
+    /// without CONFIG_DEBUG_TLBFLUSH.
+    pub(crate) vmstat: Option<[usize; 4]>,
+    /// `CAL` and `TLB` of /proc/interrupts.
+    pub(crate) ipis: [usize; 2],
+}
+
+impl Events {
+    /// The counts now.
+    pub(crate) fn read() -> Self {
+        let mut e = RawEvents::default();
+        // SAFETY: `e` is a valid, writable `struct hmkit_events`.
+        unsafe { hmkit_events(&mut e) };
+        Events {
+            vmstat: (e.have_vmstat != 0).then_some([e.flush_one, e.flush_all, e.remote, e.remote_rcvd]),
+            ipis: [e.ipi_call, e.ipi_tlb],
+        }
+    }
+
+    /// The counts themselves, in the order of [`Events::since`] (-1 for
+    /// what the kernel does not count).
+    pub(crate) fn counts(&self) -> [i64; 6] {
+        let v = self.vmstat.map_or([-1; 4], |v| v.map(|c| c as i64));
+        [v[0], v[1], v[2], v[3], self.ipis[0] as i64, self.ipis[1] as i64]
+    }
+
+    /// The events since `earlier`, in the order flush_one, flush_all,
+    /// remote, remote_rcvd, CAL, TLB; -1 for what the kernel does not count.
+    pub(crate) fn since(&self, earlier: &Events) -> [i64; 6] {
+        let d = |a: usize, b: usize| a.wrapping_sub(b) as i64;
+        let mut out = [-1; 6];
+        if let (Some(now), Some(then)) = (self.vmstat, earlier.vmstat) {
+            for i in 0..4 {
+                out[i] = d(now[i], then[i]);
+            }
+        }
+        out[4] = d(self.ipis[0], earlier.ipis[0]);
+        out[5] = d(self.ipis[1], earlier.ipis[1]);
+        out
+    }
+}
 
 /// Mirrors `struct hmkit_zone` in `shim.h`.
 #[repr(C)]
@@ -98,6 +161,7 @@ extern "C" {
     fn hmkit_param_slots() -> c_uint;
     fn hmkit_param_wait_ms() -> c_uint;
     fn hmkit_layout(l: *mut RawLayout);
+    fn hmkit_events(e: *mut RawEvents);
     fn hmkit_zone(idx: c_uint, z: *mut RawZone) -> c_int;
     fn hmkit_pkmap_slot(idx: c_uint, vaddr: *mut usize, pfn: *mut usize) -> c_int;
     fn hmkit_page_to_pfn(page: *mut c_void) -> usize;

@@ -22,6 +22,7 @@
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 #include <asm/cpu_entry_area.h>
+#include <asm/hardirq.h>
 #include <asm/fixmap.h>
 #include <asm/tlbflush.h>
 #include <linux/seq_file.h>
@@ -43,6 +44,8 @@ static_assert(sizeof(struct hmkit_zone) == 7 * 4);
 static_assert(offsetof(struct hmkit_zone, highmem) == 6 * 4);
 static_assert(sizeof(struct hmkit_window) == 4 * 4);
 static_assert(offsetof(struct hmkit_window, ptes) == 3 * 4);
+static_assert(sizeof(struct hmkit_events) == 7 * 4);
+static_assert(offsetof(struct hmkit_events, have_vmstat) == 6 * 4);
 
 /* --- kernel facts ------------------------------------------------------- */
 
@@ -59,6 +62,31 @@ unsigned int hmkit_config_pae(void)
 unsigned int hmkit_num_online_cpus(void)
 {
 	return num_online_cpus();
+}
+
+/*
+ * The counters /proc/vmstat and /proc/interrupts print, summed the way they
+ * sum them (all_vm_events() and arch_show_interrupts(): online CPUs), read
+ * here so that a benchmark can take them right around its loop.
+ */
+void hmkit_events(struct hmkit_events *e)
+{
+	int cpu;
+
+	memset(e, 0, sizeof(*e));
+	e->have_vmstat = IS_ENABLED(CONFIG_VM_EVENT_COUNTERS) && IS_ENABLED(CONFIG_DEBUG_TLBFLUSH);
+	for_each_online_cpu(cpu) {
+#if defined(CONFIG_VM_EVENT_COUNTERS) && defined(CONFIG_DEBUG_TLBFLUSH)
+		const unsigned long *ev = per_cpu(vm_event_states, cpu).event;
+
+		e->flush_one += ev[NR_TLB_LOCAL_FLUSH_ONE];
+		e->flush_all += ev[NR_TLB_LOCAL_FLUSH_ALL];
+		e->remote += ev[NR_TLB_REMOTE_FLUSH];
+		e->remote_rcvd += ev[NR_TLB_REMOTE_FLUSH_RECEIVED];
+#endif
+		e->ipi_call += per_cpu(irq_stat, cpu).irq_call_count;
+		e->ipi_tlb += per_cpu(irq_stat, cpu).irq_tlb_count;
+	}
 }
 
 /* --- address-space layout --------------------------------------------- */
@@ -343,6 +371,12 @@ static void hmkit_flush_this_cpu(void *info)
  * Flushes @n slots (all of them for HMKIT_FLUSH_ALL) from every CPU's TLB,
  * and returns when all CPUs have: up to HMKIT_FLUSH_ONE_BY_ONE slots page by
  * page with invlpg, more with one full flush per CPU.
+ *
+ * Not flush_tlb_kernel_range(), which would do the same and be counted in
+ * /proc/vmstat: it is not exported to modules (nor is flush_tlb_all() or
+ * flush_tlb_one_kernel()), and it takes a range, not a list of slots. So
+ * no vmstat counter sees these flushes; their IPIs show in /proc/interrupts
+ * (CAL), and the pool counts its flushes itself.
  */
 void hmkit_window_flush(const struct hmkit_window *w, const unsigned int *slot_list, unsigned int n)
 {

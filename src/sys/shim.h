@@ -43,6 +43,20 @@ struct hmkit_window {
 	pte_t **ptes;
 };
 
+/*
+ * The kernel's own event counts, each summed over the online CPUs (Rust:
+ * sys::RawEvents): the TLB flush counters of /proc/vmstat (have_vmstat is 0
+ * without CONFIG_DEBUG_TLBFLUSH) and the function-call and TLB-shootdown
+ * IPIs of /proc/interrupts (CAL, TLB). 32-bit counters: they wrap.
+ */
+struct hmkit_events {
+	unsigned long flush_one, flush_all, remote, remote_rcvd;
+	unsigned long ipi_call, ipi_tlb;
+	unsigned int have_vmstat;
+};
+
+void hmkit_events(struct hmkit_events *e);
+
 /* Flush every slot, whatever the count (for create and destroy). */
 #define HMKIT_FLUSH_ALL 0xffffffffu
 /* More slots than this are flushed with a full TLB flush per CPU. */

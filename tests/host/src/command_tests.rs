@@ -106,6 +106,22 @@ fn bench_takes_mechanism_iterations_and_working_set() {
 }
 
 #[test]
+fn bench_names_the_floor_and_the_kmap_hit_path() {
+    use crate::command::{parse_bench, Mechanism};
+    assert_eq!(parse_bench(b"lowmem 200000 2048\n"), Ok((Mechanism::Lowmem, 200000, 2048)));
+    assert_eq!(parse_bench(b"kmap_hit 1000 64"), Ok((Mechanism::KmapHit, 1000, 64)));
+    // Prefixes of the new names are not names.
+    assert_eq!(parse_bench(b"kmap_h 1 1"), Err(ParseError::UnknownVerb));
+    assert_eq!(parse_bench(b"low 1 1"), Err(ParseError::UnknownVerb));
+    // Every name is distinct and round-trips; hmctl and the suite list them in this order.
+    let names: Vec<&str> = Mechanism::ALL.iter().map(|m| m.name()).collect();
+    assert_eq!(
+        names,
+        ["lowmem", "kmap_local", "kmap_atomic", "kmap", "kmap_hit", "pool_hit", "pool_miss", "vmap", "vm_map_ram"]
+    );
+}
+
+#[test]
 fn vmalloc_cap_leaves_room_for_two_largest_areas_and_most_of_vmalloc_space() {
     // Two areas of the largest size, each with its guard page, fit under
     // the cap (the suite relies on it), a third byte does not, and the cap

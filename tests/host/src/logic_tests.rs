@@ -2,7 +2,7 @@
 //! The small pure helpers: test patterns and pkmap wrap detection.
 
 use crate::pattern;
-use crate::pkmap::{Geometry, WrapCounter};
+use crate::pkmap::{kmap_hold_budget, reserve_kmap_holds, Geometry, WrapCounter};
 
 #[test]
 fn pattern_depends_on_seed_position_and_start() {
@@ -42,4 +42,18 @@ fn wraps_are_counted_when_new_slots_go_down() {
     assert!(!w.fresh_slot(1));
     assert!(w.fresh_slot(1), "same slot again means a full wrap");
     assert_eq!((w.fresh, w.wraps), (6, 2));
+}
+
+#[test]
+fn kmap_holds_stay_within_half_the_pkmap() {
+    assert_eq!(kmap_hold_budget(1024), 512);
+    assert_eq!(kmap_hold_budget(512), 256);
+    assert_eq!(reserve_kmap_holds(0, 256, 1024), Some(256));
+    assert_eq!(reserve_kmap_holds(256, 256, 1024), Some(512), "exactly the budget fits");
+    assert_eq!(reserve_kmap_holds(256, 257, 1024), None);
+    assert_eq!(reserve_kmap_holds(0, 257, 512), None, "PAE: 512 slots");
+    assert_eq!(reserve_kmap_holds(usize::MAX, 1, 1024), None, "no overflow");
+    // Two runs of a quarter of the pkmap each, as hmctl plans for 2 CPUs.
+    let q = 1024 / 4;
+    assert_eq!(reserve_kmap_holds(reserve_kmap_holds(0, q, 1024).unwrap(), q, 1024), Some(512));
 }

@@ -1,12 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
-//! `hmctl bench`: hmkit's pool against kmap, kmap_local, kmap_atomic, vmap
-//! and vm_map_ram, measured in the same run through hmkit's `bench` file.
+//! `hmctl bench`: hmkit's pool against kmap, kmap_hit, kmap_local,
+//! kmap_atomic, vmap, vm_map_ram and the direct map (lowmem), measured in
+//! the same run through hmkit's `bench` file, with the kernel's own counts
+//! of TLB flushes and flush IPIs per operation (see `events`).
+//!
+//! The guest clock is either the host's (wall: ns under QEMU TCG, which
+//! emulates invlpg and cross-CPU flushes at costs unlike any CPU) or
+//! QEMU's instruction counter (`qemu/run.sh --icount`: 1 ns = 1
+//! instruction); the report says which. `bench-report` merges one of each
+//! into one table; `bench-check` compares instruction counts with a
+//! baseline.
 
 use crate::debugfs::{number, value_number, Debugfs};
-use crate::threads::run_pinned;
-use serde::Serialize;
+use crate::events::{self, PerOp};
+use crate::threads::run_pinned_probed;
+use serde::{Deserialize, Serialize};
 
-pub const MECHANISMS: [&str; 7] = ["kmap_local", "kmap_atomic", "kmap", "pool_hit", "pool_miss", "vmap", "vm_map_ram"];
+pub const MECHANISMS: [&str; 9] =
+    ["lowmem", "kmap_local", "kmap_atomic", "kmap", "kmap_hit", "pool_hit", "pool_miss", "vmap", "vm_map_ram"];
+
+/// The bench file's columns.
+pub const HEADER: [&str; 20] = [
+    "seq", "mechanism", "iters", "wset", "cpu", "start_ns", "end_ns", "flushes", "flush_one0", "flush_all0", "remote0",
+    "remote_rcvd0", "ipi_call0", "ipi_tlb0", "flush_one", "flush_all", "remote", "remote_rcvd", "ipi_call", "ipi_tlb",
+];
 
 /// One bench sample line.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,21 +35,31 @@ pub struct Sample {
     pub start_ns: i64,
     pub end_ns: i64,
     pub flushes: i64,
+    /// The kernel's counters (all CPUs; -1: none) at the start of the
+    /// sample's loop (32-bit, wrapping) and their increase during it:
+    /// flush_one, flush_all, remote, remote_rcvd, ipi_call, ipi_tlb.
+    pub events0: [i64; 6],
+    pub events: [i64; 6],
 }
 
 pub fn parse_samples(text: &str) -> Result<Vec<Sample>, String> {
     let mut lines = text.lines();
     let header = lines.next().ok_or("empty bench file")?;
-    if header.split_whitespace().collect::<Vec<_>>() != ["seq", "mechanism", "iters", "wset", "cpu", "start_ns", "end_ns", "flushes"] {
-        return Err(format!("unexpected bench header '{header}'"));
+    if header.split_whitespace().collect::<Vec<_>>() != HEADER {
+        return Err(format!("unexpected bench header '{header}' (hmctl and hmkit.ko from different versions?)"));
     }
     lines
         .map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
-            if f.len() != 8 {
+            if f.len() != HEADER.len() {
                 return Err(format!("bad bench line '{l}'"));
             }
             let int = |s: &str| s.parse::<i64>().map_err(|_| format!("'{s}' is not a number"));
+            let mut events0 = [0; 6];
+            let mut events = [0; 6];
+            for (e, s) in events0.iter_mut().chain(events.iter_mut()).zip(&f[8..]) {
+                *e = int(s)?;
+            }
             Ok(Sample {
                 seq: number(f[0])?,
                 mechanism: f[1].to_string(),
@@ -41,6 +68,8 @@ pub fn parse_samples(text: &str) -> Result<Vec<Sample>, String> {
                 start_ns: int(f[5])?,
                 end_ns: int(f[6])?,
                 flushes: int(f[7])?,
+                events0,
+                events,
             })
         })
         .collect()
@@ -52,14 +81,20 @@ pub fn parse_samples(text: &str) -> Result<Vec<Sample>, String> {
 pub struct Run {
     pub wall_ns: f64,
     pub ops: u64,
-    /// TLB flushes seen (-1: not observable for this mechanism).
+    /// TLB flushes hmkit saw (-1: not observable for this mechanism).
     pub flushes: i64,
+    /// The kernel's events during the loops (see [`Sample::events`]).
+    pub events: [i64; 6],
 }
 
 /// Combines the samples of one run: the wall time spans the first start to
 /// the last end; flush counts of global events (kmap wraps, pool flushes)
 /// are seen by every thread, so the largest is taken, per-operation local
-/// flushes (kmap_local, kmap_atomic) add up.
+/// flushes (kmap_local, kmap_atomic) add up. The kernel's events count
+/// every CPU, so each is counted once over the union of the loops: loops
+/// that overlap in time form one stretch, from the counters at its first
+/// start to those at its last end; stretches apart add up (what happened
+/// between them, another writer's page setup, is left out).
 pub fn combine(mechanism: &str, samples: &[Sample]) -> Run {
     let start = samples.iter().map(|s| s.start_ns).min().unwrap_or(0);
     let end = samples.iter().map(|s| s.end_ns).max().unwrap_or(0);
@@ -71,38 +106,148 @@ pub fn combine(mechanism: &str, samples: &[Sample]) -> Run {
     } else {
         samples.iter().map(|s| s.flushes).max().unwrap_or(0)
     };
-    Run { wall_ns: (end - start) as f64, ops, flushes }
+    Run { wall_ns: (end - start) as f64, ops, flushes, events: union_events(samples) }
 }
 
-fn run_once(fs: &Debugfs, mech: &str, iters: u64, wset: u64, threads: usize) -> Result<Run, String> {
+/// The kernel's events over the union of the samples' loops (see
+/// [`combine`]); -1 for a counter some sample lacks.
+fn union_events(samples: &[Sample]) -> [i64; 6] {
+    let mut sorted: Vec<&Sample> = samples.iter().collect();
+    sorted.sort_by_key(|s| (s.start_ns, s.end_ns));
+    let mut out = [0i64; 6];
+    let mut i = 0;
+    while i < sorted.len() {
+        // One stretch: from sorted[i]'s start to the latest end among the
+        // loops that start before the stretch ends.
+        let first = sorted[i];
+        let mut last = first;
+        let mut j = i + 1;
+        while j < sorted.len() && sorted[j].start_ns <= last.end_ns.max(first.end_ns) {
+            if sorted[j].end_ns > last.end_ns {
+                last = sorted[j];
+            }
+            j += 1;
+        }
+        for (k, o) in out.iter_mut().enumerate() {
+            if *o < 0 || first.events0[k] < 0 || last.events0[k] < 0 || last.events[k] < 0 {
+                *o = -1;
+                continue;
+            }
+            // Counters are 32-bit and wrap.
+            let end = (last.events0[k] + last.events[k]) as u64;
+            *o += (end.wrapping_sub(first.events0[k] as u64) & 0xffff_ffff) as i64;
+        }
+        i = j;
+    }
+    out
+}
+
+/// One run, and the kernel's events per operation over the whole writes,
+/// page setup included, from /proc/vmstat and /proc/interrupts (read once
+/// the threads are waiting to start and once they have all finished).
+fn run_once(fs: &Debugfs, mech: &str, iters: u64, wset: u64, threads: usize) -> Result<(Run, PerOp), String> {
     let last = parse_samples(&fs.read("bench")?)?.last().map_or(0, |s| s.seq);
     let line = format!("{mech} {iters} {wset}\n");
-    run_pinned(threads, true, "bench", |_| fs.write("bench", line.as_bytes()).map_err(|e| format!("bench {mech}: {e}")))?;
+    let (_, before, after) = run_pinned_probed(threads, "bench", events::read, |_| {
+        fs.write("bench", line.as_bytes()).map_err(|e| format!("bench {mech}: {e}"))
+    })?;
     let samples: Vec<Sample> = parse_samples(&fs.read("bench")?)?.into_iter().filter(|s| s.seq > last).collect();
     if samples.len() != threads || samples.iter().any(|s| s.mechanism != mech) {
         return Err(format!("expected {threads} {mech} samples, found {}: is another bench running?", samples.len()));
     }
-    Ok(combine(mech, &samples))
+    let run = combine(mech, &samples);
+    Ok((run, events::per_op(&before, &after, run.ops)))
 }
 
-#[derive(Debug, Serialize, Clone, PartialEq)]
+/// What the guest's clock counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Clock {
+    /// QEMU's instruction counter: 1 ns of guest time = 1 instruction.
+    Icount,
+    /// The host's clock, through QEMU TCG.
+    Wall,
+}
+
+impl Clock {
+    /// `qemu/run.sh --icount` puts `hmkit_clock=icount` on the kernel's
+    /// command line.
+    pub fn from_cmdline(cmdline: &str) -> Clock {
+        if cmdline.split_whitespace().any(|w| w == "hmkit_clock=icount") {
+            Clock::Icount
+        } else {
+            Clock::Wall
+        }
+    }
+
+    pub fn unit(self) -> &'static str {
+        match self {
+            Clock::Icount => "instructions/op",
+            Clock::Wall => "ns/op",
+        }
+    }
+}
+
+/// Iterations and working set per run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// Each run a fraction of a second under QEMU (`make bench`).
+    Full,
+    /// A few iterations, for the suite.
+    Quick,
+    /// The instruction-count guard of `make test`: every working set
+    /// cycled at least twice, about 10^8 instructions for all mechanisms.
+    Guard,
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct Row {
     pub mechanism: String,
     pub threads: usize,
-    /// Wall time over all operations of all threads, median of the runs.
+    /// Guest time (see the report's clock) over all operations of all
+    /// threads: the median of the runs, and the fastest and slowest run.
     pub ns_per_op: f64,
-    /// ns_per_op of kmap with the same threads over this one (<1: faster than kmap).
-    pub ratio_to_kmap: Option<f64>,
-    /// TLB flush events per million operations (None: not observable).
-    pub flushes_per_million: Option<f64>,
+    pub ns_per_op_min: f64,
+    pub ns_per_op_max: f64,
+    /// ns_per_op over lowmem's with the same threads (how far from doing
+    /// nothing).
+    pub vs_lowmem: Option<f64>,
+    /// The kernel mechanism this one is compared with: kmap_hit for hits,
+    /// kmap for the rest.
+    pub reference: Option<String>,
+    pub vs_reference: Option<f64>,
+    /// The kernel's own counts per operation during the timed loops, median
+    /// of the runs.
+    pub events_per_op: PerOp,
+    /// The same counts from /proc/vmstat and /proc/interrupts around the
+    /// whole writes, page setup and teardown included (a cross-check: never
+    /// below `events_per_op`).
+    pub events_per_op_with_setup: PerOp,
+    /// TLB flushes per operation as hmkit sees them (pool: its own flushes,
+    /// which no kernel counter sees; kmap: pkmap wraps); None where hmkit
+    /// cannot tell.
+    pub hmkit_flushes_per_op: Option<f64>,
     pub runs: usize,
     pub iters_per_thread: u64,
     pub working_set: u64,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+/// A whole `hmctl bench` run, as `--json` prints it.
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct Report {
+    pub clock: Clock,
+    pub kernel: String,
+    pub paging: String,
+    pub cpus: usize,
+    pub rows: Vec<Row>,
+}
+
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
+    if n == 0 {
+        return f64::NAN;
+    }
     if n % 2 == 1 {
         v[n / 2]
     } else {
@@ -110,109 +255,382 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-/// Iterations and working set per mechanism: each run takes a fraction of a
-/// second under QEMU; pool_miss and kmap cycle through twice the slots
-/// there are, so that every map needs a new slot.
-pub fn plan(mech: &str, slots: u64, last_pkmap: u64, threads: usize, quick: bool) -> (u64, u64) {
+/// Iterations per thread and working set per mechanism. pool_miss and kmap
+/// cycle through twice the slots there are, so that every map needs a new
+/// slot; kmap_hit's working sets, one per thread, take at most half the
+/// pkmap together (the module refuses more).
+pub fn plan(mech: &str, slots: u64, last_pkmap: u64, threads: usize, how: Plan) -> (u64, u64) {
+    let t = threads.max(1) as u64;
+    let hit_wset = |n: u64| (n / (4 * t)).clamp(1, 256);
     let (iters, wset) = match mech {
-        "kmap_local" | "kmap_atomic" => (200_000, 2048),
-        "pool_hit" => (200_000, (slots / (2 * threads as u64)).clamp(1, 256)),
+        "lowmem" | "kmap_local" | "kmap_atomic" => (200_000, 2048),
+        "pool_hit" => (200_000, (slots / (2 * t)).clamp(1, 256)),
+        "kmap_hit" => (200_000, hit_wset(last_pkmap)),
         "pool_miss" => (100_000, 2 * slots),
         "kmap" => (100_000, 2 * last_pkmap),
         _ => (5_000, 256),
     };
-    if quick {
-        ((iters / 100).max(100), wset.min(2 * slots))
-    } else {
-        (iters, wset)
+    match how {
+        Plan::Full => (iters, wset),
+        Plan::Quick => ((iters / 100).max(100), wset.min(2 * slots)),
+        Plan::Guard => match mech {
+            "pool_miss" | "kmap" => (2 * wset, wset),
+            "vmap" | "vm_map_ram" => (2_000, 64),
+            _ => (5_000, wset.min(256)),
+        },
     }
 }
 
-pub fn bench(fs: &Debugfs, runs: usize, threads_list: &[usize], quick: bool) -> Result<Vec<Row>, String> {
+/// The mechanism a row is compared with, besides lowmem.
+pub fn reference(mech: &str) -> Option<&'static str> {
+    match mech {
+        "lowmem" => None,
+        "kmap_hit" | "pool_hit" => Some("kmap_hit"),
+        _ => Some("kmap"),
+    }
+}
+
+/// Fills each row's ratios from the rows of the same thread count.
+pub fn set_ratios(rows: &mut [Row]) {
+    let base: Vec<(String, usize, f64)> = rows.iter().map(|r| (r.mechanism.clone(), r.threads, r.ns_per_op)).collect();
+    let find = |m: &str, t: usize| base.iter().find(|b| b.0 == m && b.1 == t).map(|b| b.2).filter(|v| *v > 0.0);
+    for r in rows.iter_mut() {
+        r.vs_lowmem = find("lowmem", r.threads).map(|l| r.ns_per_op / l);
+        r.reference = reference(&r.mechanism).map(str::to_string);
+        r.vs_reference = r.reference.as_deref().and_then(|m| find(m, r.threads)).map(|k| r.ns_per_op / k);
+    }
+}
+
+pub fn bench(fs: &Debugfs, runs: usize, threads_list: &[usize], how: Plan) -> Result<Vec<Row>, String> {
     let slots = value_number(&fs.read("pool")?, "slots")?;
     let last_pkmap = value_number(&fs.read("layout")?, "last_pkmap")?;
     let mut rows = Vec::new();
     for &threads in threads_list {
-        let mut kmap_ns = None;
         for mech in MECHANISMS {
-            let (iters, wset) = plan(mech, slots, last_pkmap, threads, quick);
+            let (iters, wset) = plan(mech, slots, last_pkmap, threads, how);
             let mut ns = Vec::new();
             let mut fl = Vec::new();
+            let mut ev = Vec::new();
+            let mut ev_setup = Vec::new();
             for _ in 0..runs {
-                let r = run_once(fs, mech, iters, wset, threads)?;
+                let (r, e) = run_once(fs, mech, iters, wset, threads)?;
+                ev_setup.push(e);
                 ns.push(r.wall_ns / r.ops as f64);
                 if r.flushes >= 0 {
-                    fl.push(r.flushes as f64 * 1e6 / r.ops as f64);
+                    fl.push(r.flushes as f64 / r.ops as f64);
                 }
-            }
-            let ns_per_op = median(ns);
-            if mech == "kmap" {
-                kmap_ns = Some(ns_per_op);
+                ev.push(events::from_counts(&r.events, r.ops));
             }
             rows.push(Row {
                 mechanism: mech.to_string(),
                 threads,
-                ns_per_op,
-                ratio_to_kmap: None,
-                flushes_per_million: (fl.len() == runs).then(|| median(fl)),
+                ns_per_op: median(ns.clone()),
+                ns_per_op_min: ns.iter().copied().fold(f64::INFINITY, f64::min),
+                ns_per_op_max: ns.iter().copied().fold(0.0, f64::max),
+                vs_lowmem: None,
+                reference: None,
+                vs_reference: None,
+                events_per_op: PerOp::median(&ev),
+                events_per_op_with_setup: PerOp::median(&ev_setup),
+                hmkit_flushes_per_op: (fl.len() == runs).then(|| median(fl)),
                 runs,
                 iters_per_thread: iters,
                 working_set: wset,
             });
         }
-        for r in rows.iter_mut().filter(|r| r.threads == threads) {
-            r.ratio_to_kmap = kmap_ns.map(|k| r.ns_per_op / k);
-        }
     }
+    set_ratios(&mut rows);
     Ok(rows)
 }
 
-fn find<'a>(rows: &'a [Row], mech: &str, threads: usize) -> Option<&'a Row> {
+pub fn find<'a>(rows: &'a [Row], mech: &str, threads: usize) -> Option<&'a Row> {
     rows.iter().find(|r| r.mechanism == mech && r.threads == threads)
 }
 
-/// The issue's goals, as ratios from this run's rows.
-pub fn goals(rows: &[Row]) -> Vec<(String, f64, String, bool)> {
-    let mut g = Vec::new();
-    let max_threads = rows.iter().map(|r| r.threads).max().unwrap_or(1);
-    let ns = |m, t| find(rows, m, t).map(|r| r.ns_per_op);
-    if let (Some(miss), Some(kmap)) = (ns("pool_miss", 1), ns("kmap", 1)) {
-        g.push(("pool_miss / kmap (1 thread)".into(), miss / kmap, "<= 0.5".into(), miss / kmap <= 0.5));
-    }
-    if let (Some(hit), Some(local)) = (ns("pool_hit", 1), ns("kmap_local", 1)) {
-        g.push(("pool_hit / kmap_local (1 thread)".into(), hit / local, "<= 1.0".into(), hit / local <= 1.0));
-    }
-    if max_threads > 1 {
-        if let (Some(one), Some(many)) = (ns("pool_miss", 1), ns("pool_miss", max_threads)) {
-            let speedup = one / many;
-            g.push((format!("pool_miss throughput, {max_threads} threads / 1"), speedup, ">= 1.8".into(), speedup >= 1.8));
+/// An event rate per operation: `-` where unknown, 0 as `0`, else three
+/// significant digits.
+pub fn fmt_rate(v: Option<f64>) -> String {
+    match v {
+        None => "-".into(),
+        Some(x) if x == 0.0 => "0".into(),
+        Some(x) => {
+            let digits = (2 - x.abs().log10().floor() as i32).clamp(0, 9) as usize;
+            format!("{x:.digits$}")
         }
     }
-    if let (Some(vmap), Some(miss)) = (ns("vmap", 1), ns("pool_miss", 1)) {
-        g.push(("vmap / pool_miss (1 thread)".into(), vmap / miss, ">= 10".into(), vmap / miss >= 10.0));
-    }
-    let fl = |m| find(rows, m, 1).and_then(|r| r.flushes_per_million);
-    if let (Some(pool), Some(kmap)) = (fl("pool_miss"), fl("kmap")) {
-        g.push((format!("TLB flushes per 10^6 maps, pool_miss (kmap: {kmap:.0})"), pool, format!("<= {kmap:.0}"), pool <= kmap));
-    }
-    g
 }
 
-pub fn table(rows: &[Row]) -> String {
-    let mut s = format!("{:<12} {:>7} {:>12} {:>9} {:>16}\n", "mechanism", "threads", "ns/op", "vs kmap", "flushes/1M ops");
-    for r in rows {
+pub fn fmt_ratio(v: Option<f64>) -> String {
+    v.map_or("-".into(), |x| format!("{x:.2}"))
+}
+
+/// What the columns mean, printed under every table.
+pub const NOTES: &str = "\
+events per op, counted by the kernel during the timed loops (its /proc/vmstat counters with CONFIG_DEBUG_TLBFLUSH
+and /proc/interrupts counts, all CPUs, read by hmkit right around each loop):
+  flush_one    nr_tlb_local_flush_one: single-page invlpg (kmap_local unmap; small kernel range flushes, per page and CPU)
+  flush_all    nr_tlb_local_flush_all: full local flushes of user address spaces
+  remote       nr_tlb_remote_flush: flush_tlb_all() and user-space shootdowns sent
+  remote_rcvd  nr_tlb_remote_flush_received: full flushes run per CPU (kmap's pkmap wrap, vunmap's lazy purge)
+  CAL, TLB     function-call and TLB-shootdown IPIs received
+hmkit's pool flushes with on_each_cpu + invlpg/__flush_tlb_all (flush_tlb_kernel_range is not exported to modules):
+no vmstat counter sees it, only its IPIs (CAL, with more than one CPU); the `hmkit` column is the pool's own count
+(for kmap and kmap_hit: pkmap wraps hmkit saw). Counts include whatever else the kernel did meanwhile.
+";
+
+/// The table of one report.
+pub fn table(rep: &Report) -> String {
+    let mut s = format!(
+        "Linux {} ({} paging), {} CPU{}, clock: {} ({})\n",
+        rep.kernel,
+        rep.paging,
+        rep.cpus,
+        if rep.cpus == 1 { "" } else { "s" },
+        match rep.clock {
+            Clock::Icount => "icount",
+            Clock::Wall => "wall",
+        },
+        match rep.clock {
+            Clock::Icount => "figures are guest instructions per op",
+            Clock::Wall => "figures are ns per op under QEMU TCG, not a CPU's",
+        }
+    );
+    s += &format!(
+        "{:<12} {:>3} {:>10} {:>10} {:>10} {:>6} {:>6} {:<8} | {:>9} {:>9} {:>7} {:>11} {:>8} {:>8} | {:>8}\n",
+        "mechanism", "thr", "median", "min", "max", "/lowm", "/ref", "ref", "flush_one", "flush_all", "remote", "remote_rcvd", "CAL", "TLB", "hmkit"
+    );
+    for r in &rep.rows {
+        let e: Vec<String> = r.events_per_op.fields().iter().map(|(_, v)| fmt_rate(*v)).collect();
         s += &format!(
-            "{:<12} {:>7} {:>12.1} {:>9} {:>16}\n",
+            "{:<12} {:>3} {:>10.1} {:>10.1} {:>10.1} {:>6} {:>6} {:<8} | {:>9} {:>9} {:>7} {:>11} {:>8} {:>8} | {:>8}\n",
             r.mechanism,
             r.threads,
             r.ns_per_op,
-            r.ratio_to_kmap.map_or("-".into(), |x| format!("{x:.2}")),
-            r.flushes_per_million.map_or("-".into(), |x| format!("{x:.0}"))
+            r.ns_per_op_min,
+            r.ns_per_op_max,
+            fmt_ratio(r.vs_lowmem),
+            fmt_ratio(r.vs_reference),
+            r.reference.as_deref().unwrap_or("-"),
+            e[0],
+            e[1],
+            e[2],
+            e[3],
+            e[4],
+            e[5],
+            fmt_rate(r.hmkit_flushes_per_op)
         );
     }
-    s += "\ngoals (ratios from this run):\n";
-    for (name, value, want, ok) in goals(rows) {
-        s += &format!("  {name:<44} {value:>8.2}  want {want:<7} {}\n", if ok { "met" } else { "not met" });
+    s += &format!("\nmedian/min/max: {} over {} run(s); /lowm, /ref: median over lowmem's and over ref's.\n", rep.clock.unit(), rep.rows.first().map_or(0, |r| r.runs));
+    s += NOTES;
+    s
+}
+
+/// One row of the merged `make bench` table.
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct Merged {
+    pub mechanism: String,
+    pub threads: usize,
+    pub reference: Option<String>,
+    /// From the icount run (median of its runs).
+    pub instructions_per_op: Option<f64>,
+    pub instructions_vs_lowmem: Option<f64>,
+    pub instructions_vs_reference: Option<f64>,
+    /// From the wall-clock run.
+    pub wall_ns_per_op_min: Option<f64>,
+    pub wall_ns_per_op_median: Option<f64>,
+    pub wall_ns_per_op_max: Option<f64>,
+    pub wall_vs_lowmem: Option<f64>,
+    pub wall_vs_reference: Option<f64>,
+    /// The kernel's events per op, from the icount run if there is one.
+    pub events_per_op: PerOp,
+    pub events_from: Clock,
+    pub hmkit_flushes_per_op: Option<f64>,
+}
+
+/// Everything `bench-report` writes as JSON.
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct MergedReport {
+    pub kernel: String,
+    pub paging: String,
+    pub cpus: usize,
+    pub icount_runs: Option<usize>,
+    pub wall_runs: Option<usize>,
+    pub rows: Vec<Merged>,
+}
+
+/// Merges an icount report and a wall report (either may be missing, not
+/// both) of the same kernel into one row per mechanism and thread count.
+pub fn merge(icount: Option<&Report>, wall: Option<&Report>) -> Result<MergedReport, String> {
+    if let Some(r) = icount.filter(|r| r.clock != Clock::Icount) {
+        return Err(format!("the icount report was measured with the {:?} clock: run it under qemu/run.sh --icount", r.clock));
+    }
+    if let Some(r) = wall.filter(|r| r.clock != Clock::Wall) {
+        return Err(format!("the wall report was measured with the {:?} clock: run it without --icount", r.clock));
+    }
+    let first = icount.or(wall).ok_or("bench-report needs at least one report")?;
+    if let (Some(i), Some(w)) = (icount, wall) {
+        if (i.kernel.as_str(), i.paging.as_str(), i.cpus) != (w.kernel.as_str(), w.paging.as_str(), w.cpus) {
+            return Err(format!(
+                "the reports are of different machines: icount {} {} {} CPUs, wall {} {} {} CPUs",
+                i.kernel, i.paging, i.cpus, w.kernel, w.paging, w.cpus
+            ));
+        }
+    }
+    let mut rows = Vec::new();
+    // Thread count, then the mechanisms in their usual order.
+    let names: Vec<(usize, String)> = {
+        let mut v: Vec<(usize, usize, String)> = Vec::new();
+        for r in icount.iter().chain(wall.iter()).flat_map(|r| r.rows.iter()) {
+            let pos = MECHANISMS.iter().position(|m| *m == r.mechanism).unwrap_or(MECHANISMS.len());
+            if !v.iter().any(|x| x.0 == r.threads && x.2 == r.mechanism) {
+                v.push((r.threads, pos, r.mechanism.clone()));
+            }
+        }
+        v.sort();
+        v.into_iter().map(|(t, _, m)| (t, m)).collect()
+    };
+    for (threads, mech) in names {
+        let i = icount.and_then(|r| find(&r.rows, &mech, threads));
+        let w = wall.and_then(|r| find(&r.rows, &mech, threads));
+        let ev = i.or(w).expect("the row came from one of the reports");
+        rows.push(Merged {
+            mechanism: mech.clone(),
+            threads,
+            reference: reference(&mech).map(str::to_string),
+            instructions_per_op: i.map(|r| r.ns_per_op),
+            instructions_vs_lowmem: i.and_then(|r| r.vs_lowmem),
+            instructions_vs_reference: i.and_then(|r| r.vs_reference),
+            wall_ns_per_op_min: w.map(|r| r.ns_per_op_min),
+            wall_ns_per_op_median: w.map(|r| r.ns_per_op),
+            wall_ns_per_op_max: w.map(|r| r.ns_per_op_max),
+            wall_vs_lowmem: w.and_then(|r| r.vs_lowmem),
+            wall_vs_reference: w.and_then(|r| r.vs_reference),
+            events_per_op: ev.events_per_op,
+            events_from: if i.is_some() { Clock::Icount } else { Clock::Wall },
+            hmkit_flushes_per_op: ev.hmkit_flushes_per_op,
+        });
+    }
+    Ok(MergedReport {
+        kernel: first.kernel.clone(),
+        paging: first.paging.clone(),
+        cpus: first.cpus,
+        icount_runs: icount.and_then(|r| r.rows.first()).map(|r| r.runs),
+        wall_runs: wall.and_then(|r| r.rows.first()).map(|r| r.runs),
+        rows,
+    })
+}
+
+/// The merged table as Markdown (also fine on a console).
+pub fn merged_markdown(m: &MergedReport) -> String {
+    let f1 = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.0}"));
+    let mut s = format!(
+        "Linux {} ({} paging), {} CPU{}; instructions: median of {} icount run(s); wall: {} run(s) under QEMU TCG.\n\n",
+        m.kernel,
+        m.paging,
+        m.cpus,
+        if m.cpus == 1 { "" } else { "s" },
+        m.icount_runs.map_or("no".into(), |n| n.to_string()),
+        m.wall_runs.map_or("no".into(), |n| n.to_string()),
+    );
+    s += "| mechanism | threads | instructions/op | vs lowmem | vs ref | ref | wall ns/op min / median / max | wall vs lowmem | wall vs ref | flush_one | flush_all | remote | remote_rcvd | CAL | TLB | hmkit flushes |\n";
+    s += "|---|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+    for r in &m.rows {
+        let e: Vec<String> = r.events_per_op.fields().iter().map(|(_, v)| fmt_rate(*v)).collect();
+        s += &format!(
+            "| {} | {} | {} | {} | {} | {} | {} / {} / {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            r.mechanism,
+            r.threads,
+            f1(r.instructions_per_op),
+            fmt_ratio(r.instructions_vs_lowmem),
+            fmt_ratio(r.instructions_vs_reference),
+            r.reference.as_deref().unwrap_or("-"),
+            f1(r.wall_ns_per_op_min),
+            f1(r.wall_ns_per_op_median),
+            f1(r.wall_ns_per_op_max),
+            fmt_ratio(r.wall_vs_lowmem),
+            fmt_ratio(r.wall_vs_reference),
+            e[0],
+            e[1],
+            e[2],
+            e[3],
+            e[4],
+            e[5],
+            fmt_rate(r.hmkit_flushes_per_op)
+        );
+    }
+    s += "\nEvents per op come from the icount run where there is one (the counts do not depend on the clock).\n\n```\n";
+    s += NOTES;
+    s += "```\n";
+    s
+}
+
+/// One line of the guard's comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub mechanism: String,
+    pub threads: usize,
+    pub baseline: Option<f64>,
+    pub now: f64,
+    /// now / baseline - 1.
+    pub change: Option<f64>,
+    pub regressed: bool,
+}
+
+/// Compares the instructions per op of `now` with `baseline`, row by row,
+/// taking each row's fewest (its best run: the runs of one boot differ by
+/// whether a pkmap wrap or a lazy purge falls in them, and the fewest
+/// repeats from boot to boot to within about 0.5%, the median to 4%); a
+/// row regresses when it takes more than `margin` (0.10: 10%) more. Rows
+/// the baseline does not have are listed, not failed.
+pub fn check(baseline: &Report, now: &Report, margin: f64) -> Result<Vec<Check>, String> {
+    for (what, r) in [("baseline", baseline), ("this run", now)] {
+        if r.clock != Clock::Icount {
+            return Err(format!("the {what} was not measured under qemu/run.sh --icount: the guard compares instruction counts"));
+        }
+    }
+    if baseline.paging != now.paging || baseline.cpus != now.cpus {
+        return Err(format!(
+            "the baseline is of {} paging with {} CPUs, this run {} paging with {} CPUs: compare like with like (make bench-baseline)",
+            baseline.paging, baseline.cpus, now.paging, now.cpus
+        ));
+    }
+    Ok(now
+        .rows
+        .iter()
+        .map(|r| {
+            let base = find(&baseline.rows, &r.mechanism, r.threads).map(|b| b.ns_per_op_min).filter(|b| *b > 0.0);
+            let change = base.map(|b| r.ns_per_op_min / b - 1.0);
+            Check {
+                mechanism: r.mechanism.clone(),
+                threads: r.threads,
+                baseline: base,
+                now: r.ns_per_op_min,
+                change,
+                regressed: change.is_some_and(|c| c > margin),
+            }
+        })
+        .collect())
+}
+
+pub fn check_table(checks: &[Check], margin: f64) -> String {
+    let mut s = String::from("instructions per op, the fewest of each row's runs:\n");
+    s += &format!("{:<12} {:>7} {:>14} {:>14} {:>8}  verdict\n", "mechanism", "threads", "baseline", "now", "change");
+    for c in checks {
+        let verdict = match c.change {
+            None => "no baseline".to_string(),
+            Some(_) if c.regressed => format!("REGRESSED (more than +{:.0}%)", margin * 100.0),
+            Some(x) if x < -margin => "faster (update the baseline)".to_string(),
+            Some(_) => "ok".to_string(),
+        };
+        s += &format!(
+            "{:<12} {:>7} {:>14} {:>14.1} {:>8}  {}\n",
+            c.mechanism,
+            c.threads,
+            c.baseline.map_or("-".into(), |b| format!("{b:.1}")),
+            c.now,
+            c.change.map_or("-".into(), |x| format!("{:+.1}%", x * 100.0)),
+            verdict
+        );
     }
     s
 }
@@ -279,40 +697,178 @@ pub fn chart(rows: &[Row], title: &str) -> String {
 mod tests {
     use super::*;
 
-    fn row(m: &str, t: usize, ns: f64, fl: Option<f64>) -> Row {
-        Row { mechanism: m.into(), threads: t, ns_per_op: ns, ratio_to_kmap: None, flushes_per_million: fl, runs: 3, iters_per_thread: 1, working_set: 1 }
+    fn row(m: &str, t: usize, ns: f64) -> Row {
+        Row {
+            mechanism: m.into(),
+            threads: t,
+            ns_per_op: ns,
+            ns_per_op_min: ns * 0.9,
+            ns_per_op_max: ns * 1.1,
+            vs_lowmem: None,
+            reference: None,
+            vs_reference: None,
+            events_per_op: PerOp::default(),
+            events_per_op_with_setup: PerOp::default(),
+            hmkit_flushes_per_op: None,
+            runs: 3,
+            iters_per_thread: 1,
+            working_set: 1,
+        }
+    }
+
+    fn report(clock: Clock, rows: Vec<Row>) -> Report {
+        Report { clock, kernel: "6.12.118".into(), paging: "2-level".into(), cpus: 2, rows }
     }
 
     #[test]
     fn samples_combine_into_wall_time_and_flushes() {
-        let t = "seq mechanism iters wset cpu start_ns end_ns flushes\n7 pool_miss 1000 2048 0 100 1100 3\n8 pool_miss 1000 2048 1 150 1300 4\n";
-        let s = parse_samples(t).unwrap();
+        // Two loops that overlap: 100..1100 and 150..1300; the counters at
+        // the first start and at the last end give the union.
+        let t = format!(
+            "{}\n7 pool_miss 1000 2048 0 100 1100 3 50 0 0 7 4294967290 0 5 0 0 1 9 0\n8 pool_miss 1000 2048 1 150 1300 4 51 0 0 7 4294967292 -1 6 0 0 1 8 -1\n",
+            HEADER.join(" ")
+        );
+        let s = parse_samples(&t).unwrap();
         let r = combine("pool_miss", &s);
-        assert_eq!(r, Run { wall_ns: 1200.0, ops: 2000, flushes: 4 });
+        // flush_one 50 -> 51 + 6 = 57; ipi_call 4294967290 -> 4294967292 + 8, past 2^32.
+        assert_eq!(r, Run { wall_ns: 1200.0, ops: 2000, flushes: 4, events: [7, 0, 0, 1, 10, -1] });
+        let p = events::from_counts(&r.events, r.ops);
+        assert_eq!((p.tlb_local_flush_one, p.ipi_call, p.ipi_tlb), (Some(0.0035), Some(0.005), None));
+        // Two loops one after the other: the time between them is left out.
+        let mut apart = s.clone();
+        apart[1].start_ns = 2000;
+        apart[1].end_ns = 3000;
+        apart[1].events0 = [500, 0, 0, 9, 100, 0];
+        apart[1].events = [6, 0, 0, 1, 8, 0];
+        apart[0].events0[5] = 0;
+        assert_eq!(combine("pool_miss", &apart).events, [11, 0, 0, 2, 17, 0]);
         assert_eq!(combine("kmap_local", &s).flushes, 7);
         let v: Vec<Sample> = s.into_iter().map(|mut x| { x.flushes = -1; x }).collect();
         assert_eq!(combine("vmap", &v).flushes, -1);
         assert!(parse_samples("seq x\n").is_err());
+        assert!(parse_samples("seq mechanism iters wset cpu start_ns end_ns flushes\n").is_err(), "an older module");
+        assert!(parse_samples(&format!("{}\n1 kmap 1 1 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n", HEADER.join(" "))).is_err(), "a short line");
     }
 
     #[test]
-    fn goals_and_chart() {
-        let rows = vec![
-            row("kmap_local", 1, 100.0, None),
-            row("kmap", 1, 1000.0, Some(1000.0)),
-            row("pool_hit", 1, 90.0, Some(0.0)),
-            row("pool_miss", 1, 400.0, Some(900.0)),
-            row("vmap", 1, 5000.0, None),
-            row("pool_miss", 2, 210.0, Some(900.0)),
+    fn ratios_are_to_lowmem_and_to_kmap_or_kmap_hit_of_the_same_threads() {
+        let mut rows = vec![
+            row("lowmem", 1, 100.0),
+            row("kmap", 1, 1000.0),
+            row("kmap_hit", 1, 400.0),
+            row("pool_hit", 1, 200.0),
+            row("pool_miss", 1, 500.0),
+            row("lowmem", 2, 50.0),
+            row("pool_miss", 2, 400.0),
         ];
-        let g = goals(&rows);
-        assert_eq!(g.len(), 5);
-        assert!(g.iter().all(|x| x.3), "{g:?}");
-        assert!((g[2].1 - 400.0 / 210.0).abs() < 1e-9);
-        assert_eq!(g[4].1, 900.0);
+        set_ratios(&mut rows);
+        let r = |m, t| find(&rows, m, t).unwrap().clone();
+        assert_eq!(r("pool_hit", 1).vs_lowmem, Some(2.0));
+        assert_eq!(r("pool_hit", 1).reference.as_deref(), Some("kmap_hit"));
+        assert_eq!(r("pool_hit", 1).vs_reference, Some(0.5));
+        assert_eq!(r("pool_miss", 1).reference.as_deref(), Some("kmap"));
+        assert_eq!(r("pool_miss", 1).vs_reference, Some(0.5));
+        assert_eq!(r("lowmem", 1).reference, None);
+        assert_eq!(r("lowmem", 1).vs_lowmem, Some(1.0));
+        // 2 threads: lowmem is there, kmap is not.
+        assert_eq!(r("pool_miss", 2).vs_lowmem, Some(8.0));
+        assert_eq!(r("pool_miss", 2).vs_reference, None);
+    }
+
+    #[test]
+    fn plans_keep_kmap_hit_within_half_the_pkmap_and_misses_past_the_slots() {
+        for (slots, last_pkmap) in [(1024, 1024), (1024, 512), (64, 512)] {
+            for threads in [1, 2, 4, 8] {
+                for how in [Plan::Full, Plan::Quick, Plan::Guard] {
+                    let (iters, wset) = plan("kmap_hit", slots, last_pkmap, threads, how);
+                    assert!(wset * threads as u64 <= last_pkmap / 2, "{how:?} {threads} threads: {wset} pages each");
+                    assert!(iters >= 2 * wset, "{how:?}: every page mapped at least twice");
+                }
+                for how in [Plan::Full, Plan::Guard] {
+                    let (iters, wset) = plan("pool_miss", slots, last_pkmap, threads, how);
+                    assert!(wset > slots && iters >= 2 * wset, "{how:?}: pool_miss past the slots");
+                    let (iters, wset) = plan("kmap", slots, last_pkmap, threads, how);
+                    assert!(wset > last_pkmap && iters >= 2 * wset, "{how:?}: kmap past the pkmap");
+                }
+            }
+        }
+        assert_eq!(plan("pool_miss", 1024, 1024, 1, Plan::Full), (100_000, 2048));
+        assert_eq!(plan("lowmem", 1024, 1024, 1, Plan::Full), (200_000, 2048));
+    }
+
+    #[test]
+    fn clock_comes_from_the_command_line() {
+        assert_eq!(Clock::from_cmdline("console=ttyS0 hmkit_clock=icount rdinit=/init\n"), Clock::Icount);
+        assert_eq!(Clock::from_cmdline("console=ttyS0 xhmkit_clock=icount"), Clock::Wall);
+        assert_eq!(Clock::from_cmdline(""), Clock::Wall);
+    }
+
+    #[test]
+    fn rates_print_three_significant_digits() {
+        assert_eq!(fmt_rate(None), "-");
+        assert_eq!(fmt_rate(Some(0.0)), "0");
+        assert_eq!(fmt_rate(Some(1.0)), "1.00");
+        assert_eq!(fmt_rate(Some(0.000977)), "0.000977");
+        assert_eq!(fmt_rate(Some(1234.5)), "1234");
+    }
+
+    #[test]
+    fn merge_takes_instructions_and_events_from_icount_and_times_from_wall() {
+        let mut i = vec![row("lowmem", 1, 100.0), row("kmap", 1, 2000.0)];
+        i[1].events_per_op.tlb_remote_flush_received = Some(0.001);
+        set_ratios(&mut i);
+        let mut w = vec![row("lowmem", 1, 30.0), row("kmap", 1, 900.0), row("kmap", 2, 1200.0)];
+        w[1].events_per_op.tlb_remote_flush_received = Some(5.0);
+        set_ratios(&mut w);
+        let m = merge(Some(&report(Clock::Icount, i.clone())), Some(&report(Clock::Wall, w.clone()))).unwrap();
+        assert_eq!(m.rows.len(), 3);
+        let k = &m.rows[1];
+        assert_eq!((k.mechanism.as_str(), k.threads), ("kmap", 1));
+        assert_eq!(k.instructions_per_op, Some(2000.0));
+        assert_eq!(k.instructions_vs_lowmem, Some(20.0));
+        assert_eq!(k.wall_ns_per_op_median, Some(900.0));
+        assert_eq!(k.wall_vs_lowmem, Some(30.0));
+        assert_eq!(k.events_per_op.tlb_remote_flush_received, Some(0.001));
+        assert_eq!(k.events_from, Clock::Icount);
+        assert_eq!(m.rows[2].instructions_per_op, None, "2 threads only in the wall run");
+        assert_eq!(m.rows[2].events_from, Clock::Wall);
+        let md = merged_markdown(&m);
+        assert!(md.contains("| kmap | 1 | 2000 | 20.00 | 1.00 | kmap | 810 / 900 / 990 |"), "{md}");
+        // Swapped inputs are refused, as are reports of different machines.
+        assert!(merge(Some(&report(Clock::Wall, w.clone())), None).is_err());
+        let mut other = report(Clock::Wall, w);
+        other.paging = "PAE".into();
+        assert!(merge(Some(&report(Clock::Icount, i)), Some(&other)).is_err());
+        assert!(merge(None, None).is_err());
+    }
+
+    #[test]
+    fn the_guard_fails_only_past_the_margin() {
+        let base = report(Clock::Icount, vec![row("lowmem", 1, 100.0), row("kmap", 1, 1000.0), row("vmap", 1, 5000.0)]);
+        let now = report(
+            Clock::Icount,
+            vec![row("lowmem", 1, 109.0), row("kmap", 1, 1101.0), row("vmap", 1, 3000.0), row("kmap_hit", 1, 10.0)],
+        );
+        let c = check(&base, &now, 0.10).unwrap();
+        let regressed: Vec<&str> = c.iter().filter(|c| c.regressed).map(|c| c.mechanism.as_str()).collect();
+        assert_eq!(regressed, ["kmap"]);
+        assert_eq!(c[3].baseline, None, "a new row is listed, not failed");
+        let t = check_table(&c, 0.10);
+        assert!(t.contains("REGRESSED") && t.contains("+10.1%") && t.contains("faster") && t.contains("no baseline"), "{t}");
+        assert!(check(&base, &report(Clock::Wall, vec![]), 0.1).is_err(), "a wall-clock run is no instruction count");
+        let mut pae = now.clone();
+        pae.paging = "PAE".into();
+        assert!(check(&base, &pae, 0.1).is_err());
+    }
+
+    #[test]
+    fn chart_and_table_name_every_row() {
+        let mut rows: Vec<Row> = MECHANISMS.iter().map(|m| row(m, 1, 100.0)).chain([row("pool_miss", 2, 210.0)]).collect();
+        set_ratios(&mut rows);
         let svg = chart(&rows, "test");
-        assert!(svg.starts_with("<svg") && svg.contains("pool_miss") && svg.contains("2 threads"));
+        assert!(svg.starts_with("<svg") && svg.contains("kmap_hit") && svg.contains("2 threads"));
+        let t = table(&report(Clock::Icount, rows));
+        assert!(t.contains("instructions per op") && t.contains("kmap_hit") && t.contains("remote_rcvd"), "{t}");
         assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(plan("pool_miss", 1024, 1024, 1, false), (100_000, 2048));
     }
 }

@@ -5,6 +5,7 @@
 mod bench;
 mod debugfs;
 mod draw;
+mod events;
 mod explain;
 mod layout;
 mod meminfo;
@@ -86,23 +87,55 @@ enum Command {
         /// Module parameters, e.g. slots=64
         params: Vec<String>,
     },
-    /// Benchmark the pool against kmap, kmap_local, kmap_atomic, vmap and
-    /// vm_map_ram: map, touch one word, unmap, on highmem pages, with one
-    /// thread and with one thread per CPU; medians of several runs; with
-    /// --json, a list of rows instead of the table
+    /// Benchmark the pool against kmap, kmap_hit, kmap_local, kmap_atomic,
+    /// vmap, vm_map_ram and lowmem: map, touch one word, unmap, with one
+    /// thread and with one thread per CPU; median, min and max of several
+    /// runs, and the kernel's TLB flush and IPI counts per op; in guest ns,
+    /// which are instructions under qemu/run.sh --icount; with --json, the
+    /// report as an object instead of the table
     Bench {
         /// Runs per mechanism and thread count (the median is reported)
         #[arg(long, default_value_t = 3)]
         runs: usize,
         /// A short run with few iterations (for tests)
-        #[arg(long)]
+        #[arg(long, conflicts_with = "guard")]
         quick: bool,
+        /// The plan of the instruction-count guard (make test): every
+        /// working set cycled twice, about 10^8 instructions in all
+        #[arg(long)]
+        guard: bool,
         /// Also write the rows as JSON to this file
         #[arg(long)]
         json_out: Option<std::path::PathBuf>,
         /// Also write a bar chart (SVG) to this file
         #[arg(long)]
         svg: Option<std::path::PathBuf>,
+    },
+    /// Merge `hmctl bench --json-out` reports of one kernel, one measured
+    /// under qemu/run.sh --icount and one without, into one table
+    /// (instructions, wall time, events per op); runs on the host too
+    BenchReport {
+        /// The reports (JSON); each says which clock it was measured with
+        #[arg(required = true, num_args = 1..=2)]
+        reports: Vec<std::path::PathBuf>,
+        /// Write the table as Markdown to this file
+        #[arg(long)]
+        markdown: Option<std::path::PathBuf>,
+        /// Write the merged rows as JSON to this file
+        #[arg(long)]
+        json_out: Option<std::path::PathBuf>,
+        /// Draw the wall-clock report's ns/op (else the instructions) as SVG
+        #[arg(long)]
+        svg: Option<std::path::PathBuf>,
+    },
+    /// Compare the instructions per op of an icount report with a baseline
+    /// report; fails on any row more than --margin percent above it
+    BenchCheck {
+        baseline: std::path::PathBuf,
+        report: std::path::PathBuf,
+        /// Allowed increase, in percent
+        #[arg(long, default_value_t = 10.0)]
+        margin: f64,
     },
     /// Send standard input to one of hmkit's files in a single write() and
     /// print the kernel's answer: `ok`, or the errno's name (e.g. `EINVAL`)
@@ -190,20 +223,74 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Bench { runs, quick, json_out, svg } => {
+        Command::Bench { runs, quick, guard, json_out, svg } => {
             let cpus = threads::cpus();
             let threads: Vec<usize> = if cpus > 1 { vec![1, cpus] } else { vec![1] };
-            let rows = bench::bench(&fs, runs.max(1), &threads, quick)?;
-            let text = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
+            let how = if quick {
+                bench::Plan::Quick
+            } else if guard {
+                bench::Plan::Guard
+            } else {
+                bench::Plan::Full
+            };
+            let v = Version::parse(&fs.read("version")?)?;
+            let cmdline = std::fs::read_to_string("/proc/cmdline").map_err(|e| format!("/proc/cmdline: {e}"))?;
+            let rows = bench::bench(&fs, runs.max(1), &threads, how)?;
+            let rep = bench::Report {
+                clock: bench::Clock::from_cmdline(&cmdline),
+                kernel: v.kernel,
+                paging: if v.pae { "PAE" } else { "2-level" }.into(),
+                cpus,
+                rows,
+            };
             if let Some(p) = json_out {
-                write_file(&p, &text)?;
+                write_file(&p, &serde_json::to_string_pretty(&rep).map_err(|e| e.to_string())?)?;
             }
             if let Some(p) = svg {
-                let v = Version::parse(&fs.read("version")?)?;
-                let title = format!("hmkit bench on Linux {} ({}), QEMU TCG", v.kernel, if v.pae { "PAE" } else { "2-level" });
-                write_file(&p, &bench::chart(&rows, &title))?;
+                write_file(&p, &bench::chart(&rep.rows, &chart_title(&rep)))?;
             }
-            output(json, &rows, || bench::table(&rows))
+            output(json, &rep, || bench::table(&rep))
+        }
+        Command::BenchReport { reports, markdown, json_out, svg } => {
+            let (mut icount, mut wall) = (None, None);
+            for p in &reports {
+                let rep = read_report(p)?;
+                let slot = match rep.clock {
+                    bench::Clock::Icount => &mut icount,
+                    bench::Clock::Wall => &mut wall,
+                };
+                if slot.is_some() {
+                    return Err(format!("two {:?} reports: give one measured with --icount and one without", rep.clock));
+                }
+                *slot = Some(rep);
+            }
+            let m = bench::merge(icount.as_ref(), wall.as_ref())?;
+            let md = bench::merged_markdown(&m);
+            if let Some(p) = markdown {
+                write_file(&p, &md)?;
+            }
+            if let Some(p) = json_out {
+                write_file(&p, &serde_json::to_string_pretty(&m).map_err(|e| e.to_string())?)?;
+            }
+            if let Some(p) = svg {
+                let rep = wall.as_ref().or(icount.as_ref()).expect("merge needs one");
+                write_file(&p, &bench::chart(&rep.rows, &chart_title(rep)))?;
+            }
+            output(json, &m, || md)
+        }
+        Command::BenchCheck { baseline, report, margin } => {
+            let (base, now) = (read_report(&baseline)?, read_report(&report)?);
+            let checks = bench::check(&base, &now, margin / 100.0)?;
+            let bad = checks.iter().filter(|c| c.regressed).count();
+            print!("{}", bench::check_table(&checks, margin / 100.0));
+            println!("baseline: {}", baseline.display());
+            if bad > 0 {
+                return Err(format!(
+                    "{bad} row(s) take more than {margin}% more instructions per op than the baseline; if that is intended, record a new one with `make bench-baseline` and commit it"
+                ));
+            }
+            println!("ok: no row more than {margin}% above the baseline (`make bench-baseline` records a new one)");
+            Ok(())
         }
         Command::Load { file, params } => load(&file, &params),
         Command::Write { file, split } => debugfs::write_stdin(&fs, &file, split.map(|n| n as usize)),
@@ -214,9 +301,27 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+fn read_report(path: &std::path::Path) -> Result<bench::Report, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: not a `hmctl bench --json-out` report: {e}", path.display()))
+}
+
+fn chart_title(rep: &bench::Report) -> String {
+    format!(
+        "hmkit bench on Linux {} ({}), QEMU {}",
+        rep.kernel,
+        rep.paging,
+        match rep.clock {
+            bench::Clock::Icount => "icount: instructions per op",
+            bench::Clock::Wall => "TCG: wall ns per op",
+        }
+    )
+}
+
 /// The subcommands whose output has no JSON form, by name.
 fn without_json(command: &Command) -> Option<&'static str> {
     match command {
+        Command::BenchCheck { .. } => Some("bench-check"),
         Command::SvgCheck { .. } => Some("svg-check"),
         Command::Load { .. } => Some("load"),
         Command::Write { .. } => Some("write"),
@@ -313,7 +418,13 @@ mod tests {
         assert!(matches!(cli.command, Some(Command::Stress { threads: 4, pages: 700, .. })));
         let cli = parse("bench --quick --runs 1 --json --svg /tmp/bench.svg");
         assert!(cli.json);
-        assert!(matches!(cli.command, Some(Command::Bench { runs: 1, quick: true, json_out: None, svg: Some(_) })));
+        assert!(matches!(cli.command, Some(Command::Bench { runs: 1, quick: true, guard: false, json_out: None, svg: Some(_) })));
+        assert!(matches!(parse("bench --guard --runs 3").command, Some(Command::Bench { guard: true, quick: false, .. })));
+        assert!(Cli::try_parse_from(["hmctl", "bench", "--guard", "--quick"]).is_err());
+        let cli = parse("bench-report /out/a.json /out/b.json --markdown r.md --json-out r.json --svg r.svg");
+        assert!(matches!(cli.command, Some(Command::BenchReport { ref reports, .. }) if reports.len() == 2));
+        assert!(Cli::try_parse_from(["hmctl", "bench-report"]).is_err());
+        assert!(matches!(parse("bench-check b.json n.json --margin 5").command, Some(Command::BenchCheck { margin, .. }) if margin == 5.0));
         let cli = parse("bench --runs 5 --json-out /out/x.json --svg /out/x.svg");
         assert!(!cli.json, "--json-out is its own option");
         match cli.command {
