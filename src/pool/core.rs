@@ -109,8 +109,9 @@
 //! one order only, magazine then depot; a bucket lock is taken alone. No
 //! lock is held across a flush or a TLB-flush IPI. Taking a reference on
 //! a mapped or idle slot ([`Core::try_hit`]) and dropping one
-//! ([`Core::release`]) take no lock: a CAS on the slot's state word, and a
-//! CAS on the CPU's dirty list head for a last release.
+//! ([`Core::release`]) take no lock: a CAS or an atomic decrement on the
+//! slot's state word, and for a last release an atomic or (`LISTED`) and a
+//! CAS on its region's dirty list head.
 
 use super::atomic::{AtomicU32, Ordering};
 use core::marker::PhantomData;
@@ -414,6 +415,8 @@ pub(crate) struct Core<A, P, W> {
     scratch: A,
     cpus: P,
     region: u32,
+    /// log2(region) when the region is a power of two, else `u32::MAX`.
+    region_shift: u32,
     batch: u32,
     /// 1 while a flush runs.
     flush_busy: AtomicU32,
@@ -514,6 +517,7 @@ where
             scratch: p.scratch,
             cpus: p.cpus,
             region,
+            region_shift: if region.is_power_of_two() { region.trailing_zeros() } else { u32::MAX },
             batch,
             flush_busy: AtomicU32::new(0),
             flush_gen: AtomicU32::new(0),
@@ -583,12 +587,9 @@ where
         (start, end)
     }
 
+    #[inline(always)]
     fn region_of(&self, slot: u32) -> usize {
-        let r = if self.region.is_power_of_two() {
-            slot >> self.region.trailing_zeros()
-        } else {
-            slot / self.region
-        };
+        let r = if self.region_shift != u32::MAX { slot >> self.region_shift } else { slot / self.region };
         (r as usize).min(self.cpus.len() - 1)
     }
 
@@ -690,6 +691,7 @@ where
 
     /// Takes a reference on `slot` if it maps `pfn` and is not being
     /// flushed. `Ok(false)`: it does not (any more).
+    #[inline(always)]
     fn try_ref(&self, slot: usize, pfn: u32) -> Result<bool, MapError> {
         loop {
             let s = self.state[slot].load(Ordering::Acquire);
@@ -746,25 +748,19 @@ where
     /// of its region's CPU.
     fn drop_ref(&self, slot: u32) -> bool {
         let word = &self.state[slot as usize];
-        let mut s = word.load(Ordering::Relaxed);
-        loop {
-            debug_assert!(s & USERS != 0 && s & VALID != 0);
-            let last = s & USERS == 1;
-            let list = last && s & LISTED == 0;
-            let new = (s - 1) | if list { LISTED } else { 0 };
-            match word.compare_exchange_weak(s, new, Ordering::AcqRel, Ordering::Relaxed) {
-                Ok(_) => {
-                    if !last {
-                        return false;
-                    }
-                    if list {
-                        self.push_dirty(&self.cpus[self.region_of(slot)], slot);
-                    }
-                    return true;
-                }
-                Err(now) => s = now,
-            }
+        let old = word.fetch_sub(1, Ordering::AcqRel);
+        debug_assert!(old & USERS != 0 && old & VALID != 0);
+        if old & USERS != 1 {
+            return false;
         }
+        // The last user: list the slot unless it is listed already. A hit
+        // may take it back meanwhile; a listed slot in use is only unlisted
+        // by the flush, and its next last release lists it again. Until
+        // then it is idle and unlisted, which no flush can see.
+        if word.fetch_or(LISTED, Ordering::AcqRel) & LISTED == 0 {
+            self.push_dirty(&self.cpus[self.region_of(slot)], slot);
+        }
+        true
     }
 
     /// Pushes `slot` (just marked `LISTED`) onto `c`'s dirty list.
@@ -854,6 +850,12 @@ where
         if let Some(r) = self.try_hit(W::pfn(page))? {
             return Ok(r);
         }
+        self.map_new(page)
+    }
+
+    /// [`Core::map`] for a caller whose [`Core::try_hit`] just missed: the
+    /// same without that first lock-free look (the locked one remains).
+    pub(crate) fn map_new(&self, page: &W::Page) -> Result<SlotRef, MapError> {
         let mut flushed = false;
         loop {
             let got = {
@@ -972,6 +974,7 @@ where
     }
 
     /// Puts clean `slot` on its region's depot stack (depot lock held).
+    #[inline(always)]
     fn depot_push(&self, slot: u32) {
         let r = self.region_of(slot);
         let (start, _) = self.region_range(r);

@@ -203,9 +203,32 @@ impl Pool {
 
     /// Takes a reference on a slot mapping `page`, waiting as `wait` says.
     fn get(&self, page: &OwnedPage, wait: Wait) -> Result<SlotRef> {
-        if let Some(r) = self.try_get(page)? {
+        // The hit path on its own: no lock, no CPU number.
+        if let Some(r) = self.core.try_hit(page.pfn() as u32).map_err(map_error)? {
             return Ok(r);
         }
+        self.get_miss(page, wait)
+    }
+
+    /// [`Pool::get`] after a lock-free look that missed: a clean slot, with
+    /// no lock but the core's own.
+    #[inline(never)]
+    fn get_miss(&self, page: &OwnedPage, wait: Wait) -> Result<SlotRef> {
+        match self.core.map_new(page) {
+            Ok(r) => {
+                self.wake_if_flushed();
+                Ok(r)
+            }
+            Err(MapError::Full) => self.get_full(page, wait),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    /// [`Pool::get`] on a pool found full: fail, or wait for a slot.
+    #[cold]
+    #[inline(never)]
+    fn get_full(&self, page: &OwnedPage, wait: Wait) -> Result<SlotRef> {
+        self.wake_if_flushed();
         if let Wait::No = wait {
             self.core.stats.try_failures.inc();
             return Err(EAGAIN);
@@ -284,10 +307,18 @@ impl Pool {
 
     /// After a map: wakes waiters if a flush it ran (or waited for) freed
     /// slots they may want.
+    #[inline(always)]
     fn wake_if_flushed(&self) {
         // The core bumps the event count for a flush that freed slots; a
         // waiter's `sleep` looks at it under `lock`.
-        if self.waiters.load(Ordering::SeqCst) > 0 && !sys::in_interrupt() {
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            self.wake();
+        }
+    }
+
+    #[cold]
+    fn wake(&self) {
+        if !sys::in_interrupt() {
             let _guard = self.lock.lock();
             self.freed.notify_all();
         }
