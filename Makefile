@@ -48,8 +48,8 @@ BENCH_HMCTL = $(or $(HMKIT_BUILD),build)/hmctl
 bench:
 	tools/build.sh $(BENCH_FLAVOUR)
 	mkdir -p $(RESULTS)
-	@echo "==> $(BENCH_FLAVOUR): instruction counts (qemu -icount), $(BENCH_RUNS) runs"
-	qemu/run.sh --flavour $(BENCH_FLAVOUR) --no-build --icount --out $(RESULTS) --timeout 3600 -- \
+	@echo "==> $(BENCH_FLAVOUR): instruction counts (qemu -icount, one CPU), $(BENCH_RUNS) runs"
+	qemu/run.sh --flavour $(BENCH_FLAVOUR) --no-build --icount --smp 1 --out $(RESULTS) --timeout 3600 -- \
 		hmctl bench --runs $(BENCH_RUNS) --json-out /out/$(BENCH_FLAVOUR)-icount.json
 	@echo "==> $(BENCH_FLAVOUR): wall time under TCG, $(BENCH_RUNS) runs"
 	qemu/run.sh --flavour $(BENCH_FLAVOUR) --no-build --out $(RESULTS) --timeout 3600 -- \
