@@ -226,9 +226,7 @@ fn run(pool: &Pool, kmap_held: &AtomicUsize, mech: Mechanism, iters: u32, wset: 
             let before = pool.stats_flushes();
             let t = timed(pages, iters, |p| {
                 let m = pool.map(p, Wait::No)?;
-                let mut b = [0u8; 1];
-                m.read(off, &mut b)?;
-                black_box(b);
+                black_box(m.bytes()?[off]);
                 Ok(())
             })?;
             flushes = (pool.stats_flushes() - before) as i64;
@@ -240,9 +238,7 @@ fn run(pool: &Pool, kmap_held: &AtomicUsize, mech: Mechanism, iters: u32, wset: 
             let before = pool.stats_flushes();
             let t = timed(pages, iters, |p| {
                 let m = pool.map(p, wait)?;
-                let mut b = [0u8; 1];
-                m.read(off, &mut b)?;
-                black_box(b);
+                black_box(m.bytes()?[off]);
                 Ok(())
             })?;
             flushes = (pool.stats_flushes() - before) as i64;

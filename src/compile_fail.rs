@@ -127,3 +127,24 @@ fn vmalloc_page_takes_no_pointer() {
     let p: *const u8 = core::ptr::null();
     let _ = crate::sys::highmem::vmalloc_page(p, 0);
 }
+
+/// E0597: a slice of a page through the pool outliving its mapping.
+#[cfg(hmkit_compile_fail = "pool_bytes_outlive_map")]
+fn pool_bytes_outlive_map(pool: &Pool, page: &OwnedPage) -> u8 {
+    let view = {
+        let m = pool.map(page, Wait::No).unwrap();
+        m.bytes().unwrap()
+    };
+    view[0]
+}
+
+/// E0502: a writable slice through the pool while a read-only view of the
+/// same mapping is alive.
+#[cfg(hmkit_compile_fail = "pool_bytes_mut_while_bytes")]
+fn pool_bytes_mut_while_bytes(pool: &Pool, page: &mut OwnedPage) -> u8 {
+    let mut m = pool.map_mut(page, Wait::No).unwrap();
+    let w = m.bytes_mut().unwrap();
+    let r = m.read(0, &mut [0u8; 1]);
+    w[0] = 1;
+    0
+}

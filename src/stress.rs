@@ -99,12 +99,24 @@ pub(crate) fn run(pool: &Arc<Pool>, totals: &Totals, ops: u32, npages: u32, wait
                     continue;
                 }
             };
+            // Odd operations go through the copying accessors, even ones
+            // through the page's slice: both paths are checked.
             let mut word = [0u8; 4];
-            if map.read(off, &mut word).is_err() || u32::from_ne_bytes(word) != stamps[i] {
+            let read = if op % 2 == 1 {
+                map.read(off, &mut word)
+            } else {
+                map.bytes().map(|b| word.copy_from_slice(&b[off..off + 4]))
+            };
+            if read.is_err() || u32::from_ne_bytes(word) != stamps[i] {
                 mismatches += 1;
             }
             // Count one mismatch once: the stamp moves on only when written.
-            match map.write(off, &stamp.to_ne_bytes()) {
+            let written = if op % 2 == 1 {
+                map.write(off, &stamp.to_ne_bytes())
+            } else {
+                map.bytes_mut().map(|b| b[off..off + 4].copy_from_slice(&stamp.to_ne_bytes()))
+            };
+            match written {
                 Ok(()) => stamps[i] = stamp,
                 Err(_) => mismatches += 1,
             }

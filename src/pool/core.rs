@@ -169,6 +169,21 @@ pub(crate) trait Window {
     /// The caller holds a reference on `slot` and may write the page: nobody
     /// else reads or writes it meanwhile.
     unsafe fn write(&self, slot: u32, offset: usize, data: &[u8]) -> Result<(), ()>;
+    /// The page `slot` maps, as a slice living `'a`; `Err` for a slot
+    /// outside the window.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds a reference on `slot` for all of `'a`, and nobody
+    /// writes the page during `'a`.
+    unsafe fn bytes<'a>(&self, slot: u32) -> Result<&'a [u8], ()>;
+    /// As [`Window::bytes`], writable.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds a reference on `slot` for all of `'a`, and nobody
+    /// else reads or writes the page during `'a`.
+    unsafe fn bytes_mut<'a>(&self, slot: u32) -> Result<&'a mut [u8], ()>;
     /// Runs `f(cpu)` on every CPU, with interrupts off, and returns when all
     /// have.
     ///
@@ -807,6 +822,31 @@ where
         // SAFETY: as in `read`; the exclusive borrow of `page` excludes
         // every other reader and writer.
         unsafe { self.window.write(r.slot, offset, data) }
+    }
+
+    /// The page `r` maps, through its slot, for as long as `r` and the
+    /// shared borrow of `page` last. `Err` as for [`Core::read`].
+    pub(crate) fn bytes<'a>(&self, r: &'a SlotRef, page: &'a W::Page) -> Result<&'a [u8], ()> {
+        if !self.maps(r, page) {
+            return Err(());
+        }
+        // SAFETY: `r` is a live reference on its slot (token invariant) and
+        // stays one for `'a`, which it is borrowed for (only `release`,
+        // taking it by value, ends it); the slot maps `page` (checked); the
+        // shared borrow of `page` for `'a` excludes every writer.
+        unsafe { self.window.bytes(r.slot) }
+    }
+
+    /// The page `r` maps, writable, for as long as `r` and the exclusive
+    /// borrow of `page` last. `Err` as for [`Core::read`].
+    pub(crate) fn bytes_mut<'a>(&self, r: &'a SlotRef, page: &'a mut W::Page) -> Result<&'a mut [u8], ()> {
+        if !self.maps(r, page) {
+            return Err(());
+        }
+        // SAFETY: as in `bytes`; the exclusive borrow of `page` for `'a`
+        // excludes every other reader and writer (any other view of the
+        // page, through the pool or not, needs a borrow of it).
+        unsafe { self.window.bytes_mut(r.slot) }
     }
 
     /// Reads one 32-bit word of each page through its slot (`(token, page,

@@ -536,6 +536,29 @@ impl PoolMap<'_> {
     }
 }
 
+impl<'a> PoolMap<'a> {
+    /// The page, through the slot, while this mapping lives (`EINVAL` if
+    /// it does not map it, which its invariant rules out).
+    pub(crate) fn bytes(&self) -> Result<&[u8]> {
+        let r = self.r.as_ref().ok_or(EINVAL)?;
+        self.pool.core.bytes(r, self.page).map_err(|()| EINVAL)
+    }
+}
+
+impl PoolMapMut<'_> {
+    /// The page, through the slot, while this mapping is borrowed.
+    pub(crate) fn bytes(&self) -> Result<&[u8]> {
+        let r = self.r.as_ref().ok_or(EINVAL)?;
+        self.pool.core.bytes(r, &*self.page).map_err(|()| EINVAL)
+    }
+
+    /// The page, through the slot, writable while this mapping is borrowed.
+    pub(crate) fn bytes_mut(&mut self) -> Result<&mut [u8]> {
+        let r = self.r.as_ref().ok_or(EINVAL)?;
+        self.pool.core.bytes_mut(r, &mut *self.page).map_err(|()| EINVAL)
+    }
+}
+
 impl PoolMapMut<'_> {
     pub(crate) fn slot(&self) -> u32 {
         self.r.as_ref().map_or(u32::MAX, SlotRef::slot)

@@ -57,6 +57,16 @@ impl Window for VmWindow {
         unsafe { VmWindow::write(self, slot, offset, data) }.map_err(|_| ())
     }
 
+    unsafe fn bytes<'a>(&self, slot: u32) -> Result<&'a [u8], ()> {
+        // SAFETY: the same contract as `Window::bytes`.
+        unsafe { VmWindow::bytes(self, slot) }.map_err(|_| ())
+    }
+
+    unsafe fn bytes_mut<'a>(&self, slot: u32) -> Result<&'a mut [u8], ()> {
+        // SAFETY: the same contract as `Window::bytes_mut`.
+        unsafe { VmWindow::bytes_mut(self, slot) }.map_err(|_| ())
+    }
+
     unsafe fn on_each_cpu(&self, f: &(dyn Fn(u32) + Sync)) {
         // SAFETY: the same contract as `Window::on_each_cpu`.
         unsafe { sys::on_each_cpu(f) }

@@ -142,6 +142,34 @@ impl VmWindow {
         Ok(())
     }
 
+    /// The page `slot` maps, as a slice for as long as `'a` (`EINVAL` for a
+    /// slot outside the window).
+    ///
+    /// # Safety
+    ///
+    /// The caller holds a reference on `slot` for all of `'a` (so its PTE
+    /// maps the same live page meanwhile), and nobody writes the page
+    /// during `'a`.
+    pub(crate) unsafe fn bytes<'a>(&self, slot: u32) -> Result<&'a [u8]> {
+        let p = self.slot_ptr(slot, 0, PAGE_SIZE)?;
+        // SAFETY: `PAGE_SIZE` bytes mapped at `p` for `'a`, which nobody
+        // writes meanwhile (the caller's guarantee).
+        Ok(unsafe { core::slice::from_raw_parts(p, PAGE_SIZE) })
+    }
+
+    /// As [`VmWindow::bytes`], writable.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds a reference on `slot` for all of `'a`, and nobody
+    /// else reads or writes the page during `'a`.
+    pub(crate) unsafe fn bytes_mut<'a>(&self, slot: u32) -> Result<&'a mut [u8]> {
+        let p = self.slot_ptr(slot, 0, PAGE_SIZE)?;
+        // SAFETY: `PAGE_SIZE` bytes mapped at `p` for `'a`, and the caller
+        // has them to itself meanwhile.
+        Ok(unsafe { core::slice::from_raw_parts_mut(p, PAGE_SIZE) })
+    }
+
     /// Points `slot`'s PTE at `page`.
     ///
     /// # Safety
