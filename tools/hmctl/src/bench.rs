@@ -580,8 +580,9 @@ pub struct Check {
 /// taking each row's fewest (its best run: the runs of one boot differ by
 /// whether a pkmap wrap or a lazy purge falls in them, and the fewest
 /// repeats from boot to boot to within about 0.5%, the median to 4%); a
-/// row regresses when it takes more than `margin` (0.10: 10%) more. Rows
-/// the baseline does not have are listed, not failed.
+/// row regresses when it takes more than `margin` (0.10: 10%) more. Only
+/// the rows in [`GUARDED`] can fail; the others are listed with their
+/// change. Rows the baseline does not have are listed, not failed.
 pub fn check(baseline: &Report, now: &Report, margin: f64) -> Result<Vec<Check>, String> {
     for (what, r) in [("baseline", baseline), ("this run", now)] {
         if r.clock != Clock::Icount {
@@ -606,11 +607,19 @@ pub fn check(baseline: &Report, now: &Report, margin: f64) -> Result<Vec<Check>,
                 baseline: base,
                 now: r.ns_per_op_min,
                 change,
-                regressed: change.is_some_and(|c| c > margin),
+                regressed: GUARDED.contains(&r.mechanism.as_str()) && change.is_some_and(|c| c > margin),
             }
         })
         .collect())
 }
+
+/// The rows the guard fails on: hmkit's own paths (the pool; the loop
+/// around every mechanism, which `lowmem` is) and the kernel's that repeat
+/// to the instruction (kmap_local, kmap_atomic). kmap, kmap_hit, vmap and
+/// vm_map_ram move by a few percent from boot to boot with where the
+/// pkmap wraps and the lazy vmap purges fall (kmap's fewest by 4.5% between
+/// two boots of the same kernel and module): they are reported.
+pub const GUARDED: [&str; 5] = ["lowmem", "kmap_local", "kmap_atomic", "pool_hit", "pool_miss"];
 
 pub fn check_table(checks: &[Check], margin: f64) -> String {
     let mut s = String::from("instructions per op, the fewest of each row's runs:\n");
@@ -619,6 +628,7 @@ pub fn check_table(checks: &[Check], margin: f64) -> String {
         let verdict = match c.change {
             None => "no baseline".to_string(),
             Some(_) if c.regressed => format!("REGRESSED (more than +{:.0}%)", margin * 100.0),
+            Some(_) if !GUARDED.contains(&c.mechanism.as_str()) => "reported (not guarded)".to_string(),
             Some(x) if x < -margin => "faster (update the baseline)".to_string(),
             Some(_) => "ok".to_string(),
         };
@@ -844,17 +854,27 @@ mod tests {
 
     #[test]
     fn the_guard_fails_only_past_the_margin() {
-        let base = report(Clock::Icount, vec![row("lowmem", 1, 100.0), row("kmap", 1, 1000.0), row("vmap", 1, 5000.0)]);
+        let base = report(
+            Clock::Icount,
+            vec![row("lowmem", 1, 100.0), row("pool_miss", 1, 1000.0), row("pool_hit", 1, 5000.0), row("kmap", 1, 500.0)],
+        );
         let now = report(
             Clock::Icount,
-            vec![row("lowmem", 1, 109.0), row("kmap", 1, 1101.0), row("vmap", 1, 3000.0), row("kmap_hit", 1, 10.0)],
+            vec![
+                row("lowmem", 1, 109.0),
+                row("pool_miss", 1, 1101.0),
+                row("pool_hit", 1, 3000.0),
+                row("kmap_hit", 1, 10.0),
+                row("kmap", 1, 900.0),
+            ],
         );
         let c = check(&base, &now, 0.10).unwrap();
         let regressed: Vec<&str> = c.iter().filter(|c| c.regressed).map(|c| c.mechanism.as_str()).collect();
-        assert_eq!(regressed, ["kmap"]);
+        assert_eq!(regressed, ["pool_miss"], "only a guarded row past the margin fails");
         assert_eq!(c[3].baseline, None, "a new row is listed, not failed");
         let t = check_table(&c, 0.10);
         assert!(t.contains("REGRESSED") && t.contains("+10.1%") && t.contains("faster") && t.contains("no baseline"), "{t}");
+        assert!(t.contains("+80.0%  reported (not guarded)"), "{t}");
         assert!(check(&base, &report(Clock::Wall, vec![]), 0.1).is_err(), "a wall-clock run is no instruction count");
         let mut pae = now.clone();
         pae.paging = "PAE".into();
