@@ -127,6 +127,10 @@ const GEN_ONE: u32 = 1 << GEN_SHIFT;
 /// The most clean slots a CPU's magazine holds.
 pub(crate) const MAG: usize = 32;
 
+/// How many other CPUs' flushes a map waits for before it runs its own or
+/// reports the pool full.
+const MAX_FLUSH_WAITS: u32 = 4;
+
 /// A bucket word's lock bit; the rest is the chain's first slot + 1.
 const BUCKET_LOCK: u32 = 1 << 31;
 
@@ -305,8 +309,8 @@ pub(crate) struct Stats {
     pub(crate) timeouts: Counter,
     /// Blocking maps interrupted by a signal.
     pub(crate) interrupted: Counter,
-    /// The most slots in use at once, as seen on the slow paths (refills,
-    /// flushes) and when read.
+    /// The most slots in use at once, as seen at each refill and flush and
+    /// whenever the counts are read.
     pub(crate) high_water: AtomicU32,
 }
 
@@ -768,13 +772,25 @@ where
         if old & USERS != 1 {
             return false;
         }
-        // The last user: list the slot unless it is listed already. A hit
-        // may take it back meanwhile; a listed slot in use is only unlisted
-        // by the flush, and its next last release lists it again. Until
-        // then it is idle and unlisted, which no flush can see.
-        if word.fetch_or(LISTED, Ordering::AcqRel) & LISTED == 0 {
-            self.push_dirty(&self.cpus[self.region_of(slot)], slot);
+        // The last user: list the slot, unless it is listed already or is
+        // no longer idle in this life. Between the decrement and here, a
+        // flush may have claimed it (it was listed: FLUSHING now, or clean,
+        // or given a new page: another generation), and a hit may have
+        // taken it back (then that user's last release lists it). Only a
+        // CAS on a state still idle, unlisted and of the same generation
+        // lists it, so a slot is on one dirty list at most.
+        let mut s = word.load(Ordering::Acquire);
+        loop {
+            let same_life = s & !(GEN_ONE - 1) == old & !(GEN_ONE - 1);
+            if !same_life || s & (VALID | FLUSHING | LISTED | USERS) != VALID {
+                return true;
+            }
+            match word.compare_exchange_weak(s, s | LISTED, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => break,
+                Err(now) => s = now,
+            }
         }
+        self.push_dirty(&self.cpus[self.region_of(slot)], slot);
         true
     }
 
@@ -897,6 +913,7 @@ where
     /// same without that first lock-free look (the locked one remains).
     pub(crate) fn map_new(&self, page: &W::Page) -> Result<SlotRef, MapError> {
         let mut flushed = false;
+        let mut waited = 0;
         loop {
             let got = {
                 let pin = self.pin();
@@ -912,12 +929,22 @@ where
                 }
                 return r;
             }
-            // Nothing in the magazine or the depot: flush idle slots (or
-            // wait for the flush that runs), once, then look elsewhere.
+            // Nothing in the magazine or the depot: flush idle slots, once,
+            // then look elsewhere. Waiting for another CPU's flush does not
+            // count as ours (slots may have gone idle during it), but gives
+            // up after a few, so that a map under flush after flush ends.
             if !flushed {
-                flushed = true;
-                if self.flush() != Flushed::Slots(0) {
-                    continue;
+                match self.flush() {
+                    Flushed::Slots(0) => flushed = true,
+                    Flushed::Slots(_) => {
+                        flushed = true;
+                        continue;
+                    }
+                    Flushed::Waited => {
+                        waited += 1;
+                        flushed = waited >= MAX_FLUSH_WAITS;
+                        continue;
+                    }
                 }
             }
             if let Some(slot) = self.steal() {
@@ -942,8 +969,16 @@ where
             if len == 0 {
                 return Clean::None;
             }
-            let dirty: u32 = self.cpus.iter().map(|c| c.dirty.load(Ordering::Relaxed)).sum();
+            let (mut dirty, mut mags) = (0u32, 0u32);
+            for c in self.cpus.iter() {
+                dirty += c.dirty.load(Ordering::Relaxed);
+                mags += c.mag_len.load(Ordering::Relaxed);
+            }
             early_flush = left < self.low_watermark() && dirty >= self.low_watermark().max(self.batch);
+            // The slots in use (neither clean nor listed idle), for the
+            // high-water mark, once per refill.
+            let in_use = self.slots().saturating_sub(left.saturating_add(mags).saturating_add(dirty));
+            self.stats.high_water.fetch_max(in_use, Ordering::Relaxed);
         }
         len -= 1;
         let slot = c.mag[len as usize].load(Ordering::Relaxed);
@@ -972,6 +1007,14 @@ where
             if got == self.batch {
                 break;
             }
+        }
+        // Pops take the top: put the first taken (own region, lowest slot)
+        // there.
+        for i in 0..(got / 2) as usize {
+            let j = got as usize - 1 - i;
+            let (a, b) = (c.mag[i].load(Ordering::Relaxed), c.mag[j].load(Ordering::Relaxed));
+            c.mag[i].store(b, Ordering::Relaxed);
+            c.mag[j].store(a, Ordering::Relaxed);
         }
         c.mag_len.store(got, Ordering::Relaxed);
         if got > 0 {
@@ -1132,10 +1175,11 @@ where
             }
         }
         if n > 0 {
-            // The slots in use now (those neither clean nor just claimed
-            // idle), for the high-water mark: a few loads, not a scan.
-            let clean = self.clean();
-            let in_use = self.slots().saturating_sub(clean.saturating_add(n as u32));
+            // The slots in use now (neither clean, the flushed ones
+            // included, nor listed idle), for the high-water mark: a few
+            // loads, not a scan.
+            let listed: u32 = self.cpus.iter().map(|c| c.dirty.load(Ordering::Relaxed)).sum();
+            let in_use = self.slots().saturating_sub(self.clean().saturating_add(listed));
             self.stats.high_water.fetch_max(in_use, Ordering::Relaxed);
             self.flush_gen.fetch_add(1, Ordering::AcqRel);
             self.events.fetch_add(1, Ordering::SeqCst);
