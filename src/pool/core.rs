@@ -935,7 +935,7 @@ where
             // up after a few, so that a map under flush after flush ends.
             if !flushed {
                 match self.flush() {
-                    Flushed::Slots(0) => flushed = true,
+                    Flushed::Slots(0) => {}
                     Flushed::Slots(_) => {
                         flushed = true;
                         continue;
