@@ -453,6 +453,8 @@ pub struct MergedReport {
     pub kernel: String,
     pub paging: String,
     pub cpus: usize,
+    /// The CPUs of the icount run (make bench: 1).
+    pub icount_cpus: Option<usize>,
     pub icount_runs: Option<usize>,
     pub wall_runs: Option<usize>,
     pub rows: Vec<Merged>,
@@ -468,11 +470,14 @@ pub fn merge(icount: Option<&Report>, wall: Option<&Report>) -> Result<MergedRep
         return Err(format!("the wall report was measured with the {:?} clock: run it without --icount", r.clock));
     }
     let first = icount.or(wall).ok_or("bench-report needs at least one report")?;
+    // The icount run may have fewer CPUs (make bench counts on one: with
+    // several, a CPU waiting for another counts its spin until the other's
+    // turn); the kernel must be the same.
     if let (Some(i), Some(w)) = (icount, wall) {
-        if (i.kernel.as_str(), i.paging.as_str(), i.cpus) != (w.kernel.as_str(), w.paging.as_str(), w.cpus) {
+        if (i.kernel.as_str(), i.paging.as_str()) != (w.kernel.as_str(), w.paging.as_str()) {
             return Err(format!(
-                "the reports are of different machines: icount {} {} {} CPUs, wall {} {} {} CPUs",
-                i.kernel, i.paging, i.cpus, w.kernel, w.paging, w.cpus
+                "the reports are of different kernels: icount {} {}, wall {} {}",
+                i.kernel, i.paging, w.kernel, w.paging
             ));
         }
     }
@@ -492,7 +497,9 @@ pub fn merge(icount: Option<&Report>, wall: Option<&Report>) -> Result<MergedRep
     for (threads, mech) in names {
         let i = icount.and_then(|r| find(&r.rows, &mech, threads));
         let w = wall.and_then(|r| find(&r.rows, &mech, threads));
-        let ev = i.or(w).expect("the row came from one of the reports");
+        // Events from the wall run when there is one: it has every CPU, so
+        // the IPIs between them show.
+        let ev = w.or(i).expect("the row came from one of the reports");
         rows.push(Merged {
             mechanism: mech.clone(),
             threads,
@@ -506,14 +513,15 @@ pub fn merge(icount: Option<&Report>, wall: Option<&Report>) -> Result<MergedRep
             wall_vs_lowmem: w.and_then(|r| r.vs_lowmem),
             wall_vs_reference: w.and_then(|r| r.vs_reference),
             events_per_op: ev.events_per_op,
-            events_from: if i.is_some() { Clock::Icount } else { Clock::Wall },
+            events_from: if w.is_some() { Clock::Wall } else { Clock::Icount },
             hmkit_flushes_per_op: ev.hmkit_flushes_per_op,
         });
     }
     Ok(MergedReport {
         kernel: first.kernel.clone(),
         paging: first.paging.clone(),
-        cpus: first.cpus,
+        cpus: wall.unwrap_or(first).cpus,
+        icount_cpus: icount.map(|r| r.cpus),
         icount_runs: icount.and_then(|r| r.rows.first()).map(|r| r.runs),
         wall_runs: wall.and_then(|r| r.rows.first()).map(|r| r.runs),
         rows,
@@ -524,12 +532,13 @@ pub fn merge(icount: Option<&Report>, wall: Option<&Report>) -> Result<MergedRep
 pub fn merged_markdown(m: &MergedReport) -> String {
     let f1 = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.0}"));
     let mut s = format!(
-        "Linux {} ({} paging), {} CPU{}; instructions: median of {} icount run(s); wall: {} run(s) under QEMU TCG.\n\n",
+        "Linux {} ({} paging), {} CPU{}; instructions: median of {} icount run(s){}; wall and events: {} run(s) under QEMU TCG.\n\n",
         m.kernel,
         m.paging,
         m.cpus,
         if m.cpus == 1 { "" } else { "s" },
         m.icount_runs.map_or("no".into(), |n| n.to_string()),
+        m.icount_cpus.map_or(String::new(), |n| format!(" on {n} CPU{}", if n == 1 { "" } else { "s" })),
         m.wall_runs.map_or("no".into(), |n| n.to_string()),
     );
     s += "| mechanism | threads | instructions/op | vs lowmem | vs ref | ref | wall ns/op min / median / max | wall vs lowmem | wall vs ref | flush_one | flush_all | remote | remote_rcvd | CAL | TLB | hmkit flushes |\n";
@@ -823,7 +832,7 @@ mod tests {
     }
 
     #[test]
-    fn merge_takes_instructions_and_events_from_icount_and_times_from_wall() {
+    fn merge_takes_instructions_from_icount_and_times_and_events_from_wall() {
         let mut i = vec![row("lowmem", 1, 100.0), row("kmap", 1, 2000.0)];
         i[1].events_per_op.tlb_remote_flush_received = Some(0.001);
         set_ratios(&mut i);
@@ -838,13 +847,20 @@ mod tests {
         assert_eq!(k.instructions_vs_lowmem, Some(20.0));
         assert_eq!(k.wall_ns_per_op_median, Some(900.0));
         assert_eq!(k.wall_vs_lowmem, Some(30.0));
-        assert_eq!(k.events_per_op.tlb_remote_flush_received, Some(0.001));
-        assert_eq!(k.events_from, Clock::Icount);
+        assert_eq!(k.events_per_op.tlb_remote_flush_received, Some(5.0), "events from the run with every CPU");
+        assert_eq!(k.events_from, Clock::Wall);
         assert_eq!(m.rows[2].instructions_per_op, None, "2 threads only in the wall run");
         assert_eq!(m.rows[2].events_from, Clock::Wall);
         let md = merged_markdown(&m);
         assert!(md.contains("| kmap | 1 | 2000 | 20.00 | 1.00 | kmap | 810 / 900 / 990 |"), "{md}");
-        // Swapped inputs are refused, as are reports of different machines.
+        assert!(merge(Some(&report(Clock::Icount, i.clone())), None).unwrap().rows[1].events_from == Clock::Icount);
+        // An icount run on fewer CPUs merges; swapped inputs are refused, as
+        // are reports of different kernels.
+        let mut one_cpu = report(Clock::Icount, i.clone());
+        one_cpu.cpus = 1;
+        let m1 = merge(Some(&one_cpu), Some(&report(Clock::Wall, w.clone()))).unwrap();
+        assert_eq!((m1.cpus, m1.icount_cpus), (2, Some(1)));
+        assert!(merged_markdown(&m1).contains("2 CPUs; instructions: median of 3 icount run(s) on 1 CPU;"), "{}", merged_markdown(&m1));
         assert!(merge(Some(&report(Clock::Wall, w.clone())), None).is_err());
         let mut other = report(Clock::Wall, w);
         other.paging = "PAE".into();
