@@ -567,7 +567,7 @@ pub fn merged_markdown(m: &MergedReport) -> String {
             fmt_rate(r.hmkit_flushes_per_op)
         );
     }
-    s += "\nEvents per op come from the icount run where there is one (the counts do not depend on the clock).\n\n```\n";
+    s += "\nEvents per op come from the wall run where there is one: it has every CPU, so the IPIs between them show.\n\n```\n";
     s += NOTES;
     s += "```\n";
     s
