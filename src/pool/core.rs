@@ -72,7 +72,7 @@
 //!   PTE write;
 //! - a dirty list, lock-free, onto which the last release of a slot of its
 //!   region pushes the slot, and which a flush takes whole;
-//! - its statistics, exact 64-bit counters summed when read: misses by the
+//! - its statistics, 64-bit counters summed when read: misses by the
 //!   CPU that made them, hits by the region of the slot they found, so
 //!   that neither a hit nor an unmap needs the CPU number. Unmaps are not
 //!   counted at all: they are the maps less the references alive.
@@ -84,9 +84,10 @@
 //! Unmapping never flushes. A flush takes every dirty list, claims the
 //! slots still idle, unlinks them, clears their PTEs, flushes all of them
 //! from every CPU's TLB in one round (one IPI per CPU, however many slots),
-//! and only then puts them in the depot. One flush runs at a time, outside
-//! any lock; each completed flush bumps the flush generation. A flush
-//! starts:
+//! and only then puts them in the depot; the window lets go of the frames
+//! then too. One flush runs at a time, with preemption off from start to
+//! end (its busy flag is a lock others may spin on); each completed flush
+//! bumps the flush generation. A flush starts:
 //!
 //! - early, when a magazine refill leaves fewer clean slots in the depot
 //!   than the low watermark ([`Core::low_watermark`]: two batches per other
@@ -96,18 +97,19 @@
 //!   popping clean slots meanwhile;
 //! - when a map finds no clean slot anywhere (an explicit flush too).
 //!
-//! A map that finds no clean slot while another CPU flushes waits for that
-//! flush's generation to end, spinning; one that finds no clean slot, none
-//! to flush and none in another CPU's magazine fails with
-//! [`MapError::Full`].
+//! A map that finds no clean slot while another CPU flushes spins until
+//! that flush ends (a few times at most) and looks again; one that finds
+//! no clean slot, none to flush and none in another CPU's magazine fails
+//! with [`MapError::Full`].
 //!
 //! # Locks
 //!
 //! The magazines, the depot and each lookup chain are guarded by bit locks
 //! (one atomic word each, as `hlist_bl` does), held for a few instructions
 //! with the CPU pinned ([`Window::pin_cpu`]: preemption off). They nest in
-//! one order only, magazine then depot; a bucket lock is taken alone. No
-//! lock is held across a flush or a TLB-flush IPI. Taking a reference on
+//! one order only, magazine then depot; a bucket lock is taken alone; the
+//! flush holds its busy flag around them, and no bit lock across its IPI
+//! round. Taking a reference on
 //! a mapped or idle slot ([`Core::try_hit`]) and dropping one
 //! ([`Core::release`]) take no lock: a CAS or an atomic decrement on the
 //! slot's state word, and for a last release an atomic or (`LISTED`) and a
@@ -156,9 +158,16 @@ pub(crate) trait Window {
     ///
     /// `slot < slots()`, and nobody holds it.
     unsafe fn clear(&self, slot: u32);
-    /// Removes the slots listed in `slots` from every CPU's TLB; returns
-    /// when all are done.
-    fn flush(&self, slots: &[AtomicU32]);
+    /// Removes the slots listed in `slots` from every CPU's TLB, then lets
+    /// go of the frames they mapped (the window keeps a reference on a
+    /// slot's frame from [`Window::set`] until then); returns when all is
+    /// done.
+    ///
+    /// # Safety
+    ///
+    /// Every listed slot is below `slots()`, was cleared by
+    /// [`Window::clear`] since it was last set, and nobody holds it.
+    unsafe fn flush(&self, slots: &[AtomicU32]);
     /// Copies from the page `slot` maps, at `offset`; `Err` out of range.
     ///
     /// # Safety
@@ -178,15 +187,15 @@ pub(crate) trait Window {
     ///
     /// # Safety
     ///
-    /// The caller holds a reference on `slot` for all of `'a`, and nobody
-    /// writes the page during `'a`.
+    /// The window outlives `'a`, the caller holds a reference on `slot` for
+    /// all of `'a`, and nobody writes the page during `'a`.
     unsafe fn bytes<'a>(&self, slot: u32) -> Result<&'a [u8], ()>;
     /// As [`Window::bytes`], writable.
     ///
     /// # Safety
     ///
-    /// The caller holds a reference on `slot` for all of `'a`, and nobody
-    /// else reads or writes the page during `'a`.
+    /// The window outlives `'a`, the caller holds a reference on `slot` for
+    /// all of `'a`, and nobody else reads or writes the page during `'a`.
     unsafe fn bytes_mut<'a>(&self, slot: u32) -> Result<&'a mut [u8], ()>;
     /// Runs `f(cpu)` on every CPU, with interrupts off, and returns when all
     /// have.
@@ -840,22 +849,23 @@ where
         unsafe { self.window.write(r.slot, offset, data) }
     }
 
-    /// The page `r` maps, through its slot, for as long as `r` and the
-    /// shared borrow of `page` last. `Err` as for [`Core::read`].
-    pub(crate) fn bytes<'a>(&self, r: &'a SlotRef, page: &'a W::Page) -> Result<&'a [u8], ()> {
+    /// The page `r` maps, through its slot, for as long as the core, `r`
+    /// and the shared borrow of `page` last. `Err` as for [`Core::read`].
+    pub(crate) fn bytes<'a>(&'a self, r: &'a SlotRef, page: &'a W::Page) -> Result<&'a [u8], ()> {
         if !self.maps(r, page) {
             return Err(());
         }
         // SAFETY: `r` is a live reference on its slot (token invariant) and
         // stays one for `'a`, which it is borrowed for (only `release`,
         // taking it by value, ends it); the slot maps `page` (checked); the
-        // shared borrow of `page` for `'a` excludes every writer.
+        // shared borrow of `page` for `'a` excludes every writer; the
+        // window, owned by the core, is borrowed for `'a` too.
         unsafe { self.window.bytes(r.slot) }
     }
 
-    /// The page `r` maps, writable, for as long as `r` and the exclusive
-    /// borrow of `page` last. `Err` as for [`Core::read`].
-    pub(crate) fn bytes_mut<'a>(&self, r: &'a SlotRef, page: &'a mut W::Page) -> Result<&'a mut [u8], ()> {
+    /// The page `r` maps, writable, for as long as the core, `r` and the
+    /// exclusive borrow of `page` last. `Err` as for [`Core::read`].
+    pub(crate) fn bytes_mut<'a>(&'a self, r: &'a SlotRef, page: &'a mut W::Page) -> Result<&'a mut [u8], ()> {
         if !self.maps(r, page) {
             return Err(());
         }
@@ -1153,22 +1163,26 @@ where
     /// Runs one flush, unless one is running (`None`). Returns how many
     /// slots it flushed.
     fn flush_once(&self) -> Option<usize> {
+        // The busy flag is a lock in all but name, which CPUs that run dry
+        // spin on: hold it with preemption off, so its holder is never
+        // scheduled away from under them (on_each_cpu() is fine with that;
+        // it wants interrupts on).
+        let _pin = self.pin();
         if self.flush_busy.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
             return None;
         }
         let w = &self.window;
         let start = w.now_ns();
-        let n = {
-            let _pin = self.pin();
-            self.claim_idle()
-        };
+        let n = self.claim_idle();
         if n > 0 {
-            w.flush(&self.scratch[..n]);
+            // SAFETY: `claim_idle` listed in `scratch[..n]` only slots it
+            // moved from idle to FLUSHING (nobody holds them or can take
+            // them) and cleared.
+            unsafe { w.flush(&self.scratch[..n]) };
             for s in self.scratch[..n].iter() {
                 let word = &self.state[s.load(Ordering::Relaxed) as usize];
                 word.store(word.load(Ordering::Relaxed) & !(VALID | FLUSHING), Ordering::Release);
             }
-            let _pin = self.pin();
             let _depot = self.bit_lock(&self.depot_lock, 1);
             for s in self.scratch[..n].iter() {
                 self.depot_push(s.load(Ordering::Relaxed));

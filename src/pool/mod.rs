@@ -12,11 +12,12 @@
 //!   flushed) takes no lock: one CAS on the slot's state word;
 //! - a miss takes a clean slot from its CPU's magazine and writes one PTE;
 //!   CPUs use slots of their own region, so they share no cache lines;
-//! - unmapping is one CAS on the state word (and one on the CPU's dirty
-//!   list when it was the last user); the PTE stays until a flush;
+//! - unmapping is one atomic decrement of the state word (and, for the last
+//!   user, a CAS marking it listed and one on its region's dirty list); the
+//!   PTE, and the slot's reference on the frame, stay until a flush;
 //! - flushes are batched and start early: all dirty slots at once, one TLB
-//!   flush per CPU, run by one mapper outside any lock while the others go
-//!   on with clean slots;
+//!   flush per CPU, run by one mapper with preemption off while the others
+//!   go on with clean slots;
 //! - a full pool makes [`Pool::map`] sleep interruptibly with a timeout
 //!   (`wait_ms`, module parameter), then fail with `ETIMEDOUT`, or makes
 //!   [`Wait::No`] fail at once with `EAGAIN`. A holder of one mapping that
@@ -64,8 +65,10 @@
 //! there all the same, it stays correct: the release is lock-free, and the
 //! wake-up, which needs `locked` (taken with interrupts on, so taking it
 //! in an IRQ could deadlock), is skipped; waiters find the slot at their
-//! next wake-up or deadline. Lockdep checks the order above in every test
-//! run (the test kernels have `CONFIG_PROVE_LOCKING`).
+//! next wake-up or deadline. Lockdep checks the kernel locks above in
+//! every test run (the test kernels have `CONFIG_PROVE_LOCKING`); it cannot
+//! see the core's bit locks and flush flag, which the host tests' model
+//! window and loom check instead.
 
 pub(crate) mod core;
 mod window;
@@ -228,7 +231,10 @@ impl Pool {
     #[cold]
     #[inline(never)]
     fn get_full(&self, page: &OwnedPage, wait: Wait) -> Result<SlotRef> {
-        self.wake_if_flushed();
+        // No wake-up here: a map that found the pool full freed nothing
+        // (a flush it ran that freed slots would have given it one), and
+        // waking would count an event that makes waiters, this one among
+        // them, look again instead of sleeping.
         if let Wait::No = wait {
             self.core.stats.try_failures.inc();
             return Err(EAGAIN);
@@ -247,7 +253,7 @@ impl Pool {
     /// One attempt: a slot, `None` when the pool is full, or an error.
     fn try_get(&self, page: &OwnedPage) -> Result<Option<SlotRef>> {
         let r = self.core.map(page);
-        if r.is_ok() || matches!(r, Err(MapError::Full)) {
+        if r.is_ok() {
             self.wake_if_flushed();
         }
         match r {
@@ -305,8 +311,10 @@ impl Pool {
         Ok(w)
     }
 
-    /// After a map: wakes waiters if a flush it ran (or waited for) freed
-    /// slots they may want.
+    /// After a successful map, if anyone waits: a flush it ran (or waited
+    /// for) may have freed slots, or a clean slot it held for a moment may
+    /// have gone back (`install` found the page mapped already): count an
+    /// event and wake the waiters, so that they look again.
     #[inline(always)]
     fn wake_if_flushed(&self) {
         // The core bumps the event count for a flush that freed slots; a
@@ -318,6 +326,10 @@ impl Pool {
 
     #[cold]
     fn wake(&self) {
+        // Counted first: a waiter that looked before this map (a slot in
+        // transit, given back, or a flush it waited for) then sees the
+        // count move and looks again instead of sleeping.
+        self.core.note_event();
         if !sys::in_interrupt() {
             let _guard = self.lock.lock();
             self.freed.notify_all();

@@ -33,18 +33,24 @@ impl Window for VmWindow {
         unsafe { VmWindow::clear(self, slot) }
     }
 
-    fn flush(&self, slots: &[AtomicU32]) {
+    unsafe fn flush(&self, slots: &[AtomicU32]) {
         // Up to a page-by-page flush's worth goes by list; more is one full
         // flush per CPU either way.
         let mut list = [0u32; sys::window::FLUSH_ONE_BY_ONE];
         if slots.len() > list.len() {
             VmWindow::flush_all(self);
-            return;
+        } else {
+            for (l, s) in list.iter_mut().zip(slots) {
+                *l = s.load(Ordering::Relaxed);
+            }
+            VmWindow::flush(self, &list[..slots.len()]);
         }
-        for (l, s) in list.iter_mut().zip(slots) {
-            *l = s.load(Ordering::Relaxed);
+        for s in slots {
+            // SAFETY: each listed slot was cleared before this flush, which
+            // has now removed it from every TLB (the contract of
+            // `Window::flush`), and nobody holds it to set it again.
+            unsafe { VmWindow::put(self, s.load(Ordering::Relaxed)) };
         }
-        VmWindow::flush(self, &list[..slots.len()])
     }
 
     unsafe fn read(&self, slot: u32, offset: usize, buf: &mut [u8]) -> Result<(), ()> {

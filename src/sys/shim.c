@@ -42,8 +42,9 @@ static_assert(offsetof(struct hmkit_layout, nr_cpus) == 18 * 4);
 static_assert(offsetof(struct hmkit_layout, pae) == 19 * 4);
 static_assert(sizeof(struct hmkit_zone) == 7 * 4);
 static_assert(offsetof(struct hmkit_zone, highmem) == 6 * 4);
-static_assert(sizeof(struct hmkit_window) == 4 * 4);
+static_assert(sizeof(struct hmkit_window) == 5 * 4);
 static_assert(offsetof(struct hmkit_window, ptes) == 3 * 4);
+static_assert(offsetof(struct hmkit_window, pages) == 4 * 4);
 static_assert(sizeof(struct hmkit_events) == 7 * 4);
 static_assert(offsetof(struct hmkit_events, have_vmstat) == 6 * 4);
 
@@ -287,7 +288,8 @@ int hmkit_window_create(unsigned int nr, struct hmkit_window *w)
 		return -ENOMEM;
 	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL | __GFP_NOWARN);
 	w->ptes = kvmalloc_array(nr, sizeof(*w->ptes), GFP_KERNEL | __GFP_NOWARN);
-	if (!pages || !w->ptes)
+	w->pages = kvcalloc(nr, sizeof(*w->pages), GFP_KERNEL | __GFP_NOWARN);
+	if (!pages || !w->ptes || !w->pages)
 		goto nomem;
 	for (i = 0; i < nr; i++)
 		pages[i] = w->dummy;
@@ -312,6 +314,7 @@ int hmkit_window_create(unsigned int nr, struct hmkit_window *w)
 nomem:
 	kvfree(pages);
 	kvfree(w->ptes);
+	kvfree(w->pages);
 	__free_page(w->dummy);
 	return -ENOMEM;
 }
@@ -323,15 +326,39 @@ void hmkit_window_destroy(struct hmkit_window *w)
 	for (i = 0; i < w->nr; i++)
 		pte_clear(NULL, (unsigned long)w->base + i * PAGE_SIZE, w->ptes[i]);
 	hmkit_window_flush(w, NULL, HMKIT_FLUSH_ALL);
+	/* Every PTE is clear and flushed: the frames may go. */
+	for (i = 0; i < w->nr; i++)
+		hmkit_window_put(w, i);
 	vunmap(w->base);
 	kvfree(w->ptes);
+	kvfree(w->pages);
 	__free_page(w->dummy);
 }
 
-/* Points @slot at @page. The slot's PTE is clear and flushed everywhere. */
+/*
+ * Points @slot at @page. The slot's PTE is clear and flushed everywhere. The
+ * slot takes a reference on the page, which hmkit_window_put() drops once
+ * the PTE is cleared and flushed: no frame is freed (nor its memory type
+ * changed by set_memory_*(), which cannot see this window the way it sees
+ * the pkmap with kmap_flush_unused()) while a lazily unmapped slot still
+ * maps it.
+ */
 void hmkit_window_set(const struct hmkit_window *w, unsigned int slot, struct page *page)
 {
+	get_page(page);
+	w->pages[slot] = page;
 	set_pte(w->ptes[slot], mk_pte(page, PAGE_KERNEL));
+}
+
+/* Drops @slot's page reference, if it has one. Its PTE is clear and flushed. */
+void hmkit_window_put(const struct hmkit_window *w, unsigned int slot)
+{
+	struct page *page = w->pages[slot];
+
+	if (page) {
+		w->pages[slot] = NULL;
+		put_page(page);
+	}
 }
 
 /* Clears @slot's PTE; TLBs may keep it until hmkit_window_flush(). */

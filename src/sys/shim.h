@@ -41,6 +41,8 @@ struct hmkit_window {
 	unsigned int nr;
 	struct page *dummy;
 	pte_t **ptes;
+	/* The page each slot's PTE maps, with a reference, until the flush after its clear. */
+	struct page **pages;
 };
 
 /*
@@ -70,6 +72,7 @@ void hmkit_window_set(const struct hmkit_window *w, unsigned int slot, struct pa
 void hmkit_window_clear(const struct hmkit_window *w, unsigned int slot);
 unsigned long hmkit_window_pfn(const struct hmkit_window *w, unsigned int slot);
 void hmkit_window_flush(const struct hmkit_window *w, const unsigned int *slot_list, unsigned int n);
+void hmkit_window_put(const struct hmkit_window *w, unsigned int slot);
 
 void *hmkit_vmap_one(struct page *page);
 void hmkit_vunmap(const void *addr);

@@ -26,6 +26,7 @@ struct RawWindow {
     nr: c_uint,
     dummy: *mut c_void,
     ptes: *mut *mut c_void,
+    pages: *mut *mut c_void,
 }
 
 extern "C" {
@@ -35,12 +36,14 @@ extern "C" {
     fn hmkit_window_clear(w: *const RawWindow, slot: c_uint);
     fn hmkit_window_pfn(w: *const RawWindow, slot: c_uint) -> c_ulong;
     fn hmkit_window_flush(w: *const RawWindow, slots: *const c_uint, n: c_uint);
+    fn hmkit_window_put(w: *const RawWindow, slot: c_uint);
 }
 
 // shim.c asserts the same; tools/check-abi.py compares the fields.
 const _: () = {
-    assert!(::core::mem::size_of::<RawWindow>() == 4 * 4);
+    assert!(::core::mem::size_of::<RawWindow>() == 5 * 4);
     assert!(::core::mem::offset_of!(RawWindow, ptes) == 3 * 4);
+    assert!(::core::mem::offset_of!(RawWindow, pages) == 4 * 4);
 };
 
 /// The window.
@@ -67,6 +70,7 @@ impl VmWindow {
             nr: 0,
             dummy: ::core::ptr::null_mut(),
             ptes: ::core::ptr::null_mut(),
+            pages: ::core::ptr::null_mut(),
         };
         // SAFETY: `raw` is a valid, writable `struct hmkit_window`.
         kernel::error::to_result(unsafe { hmkit_window_create(slots, &mut raw) })?;
@@ -116,8 +120,8 @@ impl VmWindow {
     /// write that page: nobody else reads or writes it during the call.
     pub(crate) unsafe fn write(&self, slot: u32, offset: usize, data: &[u8]) -> Result {
         let p = self.slot_ptr(slot, offset, data.len())?;
-        // Other mappings of the page (other CPUs' kmaps, say) may read it,
-        // as C code may; volatile copies keep the compiler from caching.
+        // Volatile copies: the page is also reachable by C code through
+        // other mappings, which the compiler cannot see.
         for (i, &b) in data.iter().enumerate() {
             // SAFETY: the caller holds `slot`, so its PTE maps a live page for
             // the whole call, and `offset + len` is within it (checked).
@@ -147,9 +151,9 @@ impl VmWindow {
     ///
     /// # Safety
     ///
-    /// The caller holds a reference on `slot` for all of `'a` (so its PTE
-    /// maps the same live page meanwhile), and nobody writes the page
-    /// during `'a`.
+    /// The window outlives `'a`; the caller holds a reference on `slot` for
+    /// all of `'a` (so its PTE maps the same live page meanwhile), and
+    /// nobody writes the page during `'a`.
     pub(crate) unsafe fn bytes<'a>(&self, slot: u32) -> Result<&'a [u8]> {
         let p = self.slot_ptr(slot, 0, PAGE_SIZE)?;
         // SAFETY: `PAGE_SIZE` bytes mapped at `p` for `'a`, which nobody
@@ -161,8 +165,8 @@ impl VmWindow {
     ///
     /// # Safety
     ///
-    /// The caller holds a reference on `slot` for all of `'a`, and nobody
-    /// else reads or writes the page during `'a`.
+    /// The window outlives `'a`; the caller holds a reference on `slot` for
+    /// all of `'a`, and nobody else reads or writes the page during `'a`.
     pub(crate) unsafe fn bytes_mut<'a>(&self, slot: u32) -> Result<&'a mut [u8]> {
         let p = self.slot_ptr(slot, 0, PAGE_SIZE)?;
         // SAFETY: `PAGE_SIZE` bytes mapped at `p` for `'a`, and the caller
@@ -206,6 +210,21 @@ impl VmWindow {
         // SAFETY: `slots` is valid for `len` entries, each in range; the
         // call returns after every CPU has flushed them.
         unsafe { hmkit_window_flush(&self.raw, slots.as_ptr(), slots.len() as c_uint) };
+    }
+
+    /// Drops the reference `slot` took on its page when it was set (none
+    /// if it has none), which may free the frame.
+    ///
+    /// # Safety
+    ///
+    /// `slot`'s PTE was cleared and then flushed from every CPU's TLB, and
+    /// has not been set since.
+    pub(crate) unsafe fn put(&self, slot: u32) {
+        if slot < self.raw.nr {
+            // SAFETY: live window (type invariant); the slot maps nothing
+            // any more, anywhere (the caller's guarantee).
+            unsafe { hmkit_window_put(&self.raw, slot) };
+        }
     }
 
     /// Removes every slot from every CPU's TLB; returns when all are done.

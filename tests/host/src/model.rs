@@ -348,8 +348,10 @@ impl Window for Model {
         });
         self.clears.fetch_add(1, SeqCst);
     }
-    fn flush(&self, slots: &[AtomicU32]) {
-        assert_eq!(pins(), 0, "TLB flush with CPU {} pinned (a lock held across a flush?)", cpu());
+    unsafe fn flush(&self, slots: &[AtomicU32]) {
+        // The flusher holds the flush (a lock others spin on) with its CPU
+        // pinned, so that it is never scheduled away from under them.
+        assert!(pins() > 0, "TLB flush on CPU {} with preemption on", cpu());
         #[cfg(not(loom))]
         self.event(Event::Flush { slots: slots.len() });
         for s in slots {
