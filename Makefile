@@ -65,6 +65,12 @@ bench-baseline:
 	for f in $$(awk '!/^#/ && NF && / debug\.config/ { print $$1 }' qemu/config/flavours); do \
 		tools/build.sh $$f && tools/bench-guard.sh $$f --update || exit 1; done
 
+# Where one mechanism's instructions go in hmkit.ko, function by function
+# (PROFILE: "MECHANISM ITERATIONS WORKING_SET" as the bench file takes).
+PROFILE ?= pool_miss 20000 2048
+profile:
+	tools/profile.sh $(BENCH_FLAVOUR) $(PROFILE)
+
 # Every mechanism at once on every CPU for SOAK_SECONDS (default 10
 # minutes) on each kernel format, with at least SOAK_MIN_OPS verified pool
 # operations in all.
@@ -77,4 +83,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=i386 clean 2>/dev/null || true
 	rm -rf build
 
-.PHONY: all module kernel kernels hmctl setup run test bench bench-baseline soak clean
+.PHONY: all module kernel kernels hmctl setup run test bench bench-baseline profile soak clean

@@ -5,7 +5,7 @@
 #
 #   qemu/run.sh [--pae | --flavour F] [--smp N] [--mem SIZE] [--timeout S]
 #               [--out DIR] [--no-load] [--no-build] [--verbose] [--icount]
-#               [--append KERNEL-ARGS] [-- COMMAND...]
+#               [--trace-code START+SIZE] [--append KERNEL-ARGS] [-- COMMAND...]
 #
 # COMMAND runs under the guest's /bin/sh (busybox) in /hmkit, the project
 # folder shared read-only; /out is a writable host folder (--out, default a
@@ -21,12 +21,15 @@
 # number of instructions run, about the same from run to run (the spread is
 # in README.md), whatever the host is doing. The guest sees hmkit_clock=icount
 # on its command line (hmctl bench labels its figures with it).
+# --trace-code logs every translated block and every block run whose code
+# lies in that guest range (QEMU's -d in_asm,exec,nochain -dfilter) to
+# OUT/qemu-code.log, for tools/profile.sh; it slows the guest down a lot.
 set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
 
-usage() { sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
-flavour=plain smp=2 mem=3G timeout=600 out="" load=1 build=1 verbose=0 extra="" icount=0
+flavour=plain smp=2 mem=3G timeout=600 out="" load=1 build=1 verbose=0 extra="" icount=0 trace=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--pae) flavour=pae ;;
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--no-build) build=0 ;;
 	--verbose) verbose=1 ;;
 	--icount) icount=1 ;;
+	--trace-code) trace=${2:?--trace-code needs START+SIZE}; shift ;;
 	--append) extra="$extra ${2:?--append needs kernel arguments}"; shift ;;
 	-h | --help) usage 0 ;;
 	--) shift; break ;;
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
 done
 [[ $smp =~ ^[1-8]$ ]] || die "--smp takes 1 to 8 (CONFIG_NR_CPUS=8)"
 [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout takes seconds"
+[ -z "$trace" ] || [[ $trace =~ ^0x[0-9a-f]+\+0x[0-9a-f]+$ ]] || die "--trace-code takes START+SIZE in hex, e.g. 0xf7830000+0x12000"
 [ $# -gt 0 ] || set -- hmctl report
 
 # Kernel lines (timestamped) that mean something went wrong, and init's own
@@ -91,6 +96,7 @@ if [ $icount = 1 ]; then
 	accel=(-icount shift=0,sleep=off)
 	append="$append hmkit_clock=icount"
 fi
+[ -z "$trace" ] || accel+=(-d in_asm,exec,nochain -dfilter "$trace" -D "$out/qemu-code.log")
 cpu=qemu32
 case "$flavour" in *pae*) cpu=qemu32,+pae,+nx ;; esac
 

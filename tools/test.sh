@@ -103,6 +103,15 @@ lint_rejects "check-abi: rejects hmkit_* declarations that differ from shim.h" \
 	check-abi.py tools/testdata/abi-proto
 lint "check-layers: src/ keeps its layers, and unsafe in sys/ and the pool's core/window" \
 	check-layers.py src
+# tools/profile.py (make profile) on a fixture QEMU code log: instructions per
+# block run, by function, the unknown code and the untranslated runs.
+d=$HMKIT_ROOT/tools/testdata/profile
+if got=$(python3 "$HMKIT_ROOT/tools/profile.py" "$d/qemu-code.log" "$d/nm.txt" 0xf8000000 2 2>&1) &&
+	[ "$got" = "$(cat "$d/expected.txt")" ]; then
+	ok "profile.py: adds up the fixture log by function"
+else
+	notok "profile.py: adds up the fixture log by function" "$(diff <(echo "$got") "$d/expected.txt" | head -20)"
+fi
 lint "check-layers: accepts the good fixture" check-layers.py tools/testdata/layers-good
 lint_rejects "check-layers: rejects upward uses, unsafe and files in no layer" \
 	check-layers.py tools/testdata/layers-bad
