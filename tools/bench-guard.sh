@@ -38,7 +38,7 @@ fi
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/hmkit-guard.XXXXXX")
 trap 'rm -rf "$out"' EXIT
-log "flavour $flavour: instructions per op under --icount on 1 CPU, 3 runs of each mechanism (about half a minute)"
+log "flavour $flavour: instructions per op under --icount on 1 CPU, 3 runs of each mechanism (about 15 s)"
 if ! "$HMKIT_ROOT/qemu/run.sh" --flavour "$flavour" --no-build --icount --smp 1 --timeout 900 --out "$out" -- \
 	hmctl bench --guard --runs 3 --json-out /out/guard.json >"$out/run.log" 2>&1; then
 	cat "$out/run.log" >&2

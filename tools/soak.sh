@@ -37,8 +37,12 @@ for fl in "$@"; do
 		failed=1
 		continue
 	fi
-	ops=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(int(d["ops"]))' "$json")
-	bad=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(int(d["mismatches"]) + int(d["errors"]))' "$json")
+	if ! read -r ops bad < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print(int(d["ops"]), int(d["mismatches"]) + int(d["errors"]))' "$json" 2>/dev/null); then
+		warn "$fl: $json is not the stress report it should be: $(head -c 300 "$json")"
+		failed=1
+		continue
+	fi
 	log "$fl: $ops verified pool operations, $bad mismatches or errors"
 	[ "$bad" = 0 ] || failed=1
 	total=$((total + ops))

@@ -37,7 +37,7 @@ loop() {
 # Twice as many pages as the pool has slots: misses, flushes and waits.
 pages=$((2 * $(awk '$1 == "slots:" { print $2 }' $D/pool)))
 hmkit_msg "pool stress on $pages pages, $cpus threads"
-hmctl stress --threads "$cpus" --seconds "$secs" --pages "$pages" --json >$dir/stress.json 2>&1 &
+hmctl stress --threads "$cpus" --seconds "$secs" --pages "$pages" --json >$dir/stress.json 2>$dir/stress.err &
 loop roundtrip "echo alloc 2 >$C; id=\$(awk '\$1 == \"page\" { i = \$2 } END { print i }' $C); a=\$((id - 1));
 	echo roundtrip \$a >$C && echo kmap \$a >$C && echo kmap \$id >$C && echo roundtrip \$id >$C &&
 	echo kunmap \$a >$C && echo kunmap \$id >$C && echo roundtrip \$a >$C && echo free \$a >$C && echo free \$id >$C" &
@@ -57,7 +57,7 @@ ops=$(echo "$out" | awk -F'[:,]' '/"ops"/ { print $2 + 0 }')
 if [ "${ops:-0}" -gt 0 ] && echo "$out" | grep -q '"mismatches": 0' && echo "$out" | grep -q '"errors": 0'; then
 	ktap_test_pass soak_pool_stress
 else
-	hmkit_fail soak_pool_stress "$out"
+	hmkit_fail soak_pool_stress "$out $(cat $dir/stress.err)"
 fi
 hmkit_msg "pool stress: $(echo "$out" | tr -d '\n ')"
 # For `make soak`, which adds up the verified operations of every kernel.

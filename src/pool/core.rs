@@ -64,7 +64,8 @@
 //!
 //! Slots are split into one region per CPU, so that the state words and
 //! PTEs of slots one CPU uses share no cache line with another CPU's
-//! (16 slots per 64-byte line). Each CPU has, on its own cache line
+//! (16 state words, or non-PAE PTEs, per 64-byte line; 8 PAE PTEs), except
+//! where two regions meet. Each CPU has, on its own cache lines
 //! ([`PerCpu`]):
 //!
 //! - a magazine of up to [`MAG`] clean slots, refilled a batch at a time
@@ -112,8 +113,8 @@
 //! round. Taking a reference on
 //! a mapped or idle slot ([`Core::try_hit`]) and dropping one
 //! ([`Core::release`]) take no lock: a CAS or an atomic decrement on the
-//! slot's state word, and for a last release an atomic or (`LISTED`) and a
-//! CAS on its region's dirty list head.
+//! slot's state word, and for a last release a CAS setting `LISTED` and one
+//! on its region's dirty list head.
 
 use super::atomic::{AtomicU32, Ordering};
 use core::marker::PhantomData;
@@ -933,9 +934,8 @@ where
                 }
             };
             if let Some((r, early_flush)) = got {
-                if early_flush && self.flush_busy.load(Ordering::Relaxed) == 0 {
+                if early_flush && self.flush_busy.load(Ordering::Relaxed) == 0 && self.flush_once().is_some() {
                     self.stats.early_flushes.inc();
-                    self.flush_once();
                 }
                 return r;
             }

@@ -63,7 +63,7 @@
 //! runs, whose contract forbids it, and neither hmkit nor 6.12's kernel
 //! crate offers safe code a way into IRQ context). Should an unmap run
 //! there all the same, it stays correct: the release is lock-free, and the
-//! wake-up, which needs `locked` (taken with interrupts on, so taking it
+//! wake-up, which needs `lock` (taken with interrupts on, so taking it
 //! in an IRQ could deadlock), is skipped; waiters find the slot at their
 //! next wake-up or deadline. Lockdep checks the kernel locks above in
 //! every test run (the test kernels have `CONFIG_PROVE_LOCKING`); it cannot
@@ -223,7 +223,12 @@ impl Pool {
                 Ok(r)
             }
             Err(MapError::Full) => self.get_full(page, wait),
-            Err(e) => Err(map_error(e)),
+            Err(e) => {
+                // A clean slot may have gone back to the magazine on the
+                // way (the page had too many users already).
+                self.wake_if_flushed();
+                Err(map_error(e))
+            }
         }
     }
 
@@ -253,7 +258,7 @@ impl Pool {
     /// One attempt: a slot, `None` when the pool is full, or an error.
     fn try_get(&self, page: &OwnedPage) -> Result<Option<SlotRef>> {
         let r = self.core.map(page);
-        if r.is_ok() {
+        if !matches!(r, Err(MapError::Full)) {
             self.wake_if_flushed();
         }
         match r {
@@ -311,10 +316,12 @@ impl Pool {
         Ok(w)
     }
 
-    /// After a successful map, if anyone waits: a flush it ran (or waited
-    /// for) may have freed slots, or a clean slot it held for a moment may
-    /// have gone back (`install` found the page mapped already): count an
-    /// event and wake the waiters, so that they look again.
+    /// After a map that did not find the pool full, if anyone waits: a
+    /// flush it ran (or waited for) may have freed slots, or a clean slot
+    /// it held for a moment may have gone back (`install` found the page
+    /// mapped already): count an event and wake the waiters, so that they
+    /// look again. A waiter counts itself, so its own successful look
+    /// wakes the others once more, for nothing.
     #[inline(always)]
     fn wake_if_flushed(&self) {
         // The core bumps the event count for a flush that freed slots; a

@@ -604,7 +604,7 @@ pub fn check(baseline: &Report, now: &Report, margin: f64) -> Result<Vec<Check>,
             baseline.paging, baseline.cpus, now.paging, now.cpus
         ));
     }
-    Ok(now
+    let mut checks: Vec<Check> = now
         .rows
         .iter()
         .map(|r| {
@@ -619,7 +619,22 @@ pub fn check(baseline: &Report, now: &Report, margin: f64) -> Result<Vec<Check>,
                 regressed: GUARDED.contains(&r.mechanism.as_str()) && change.is_some_and(|c| c > margin),
             }
         })
-        .collect())
+        .collect();
+    // A guarded row of the baseline that this run lacks fails too: a guard
+    // that loses a row must not pass for it.
+    for b in baseline.rows.iter().filter(|b| GUARDED.contains(&b.mechanism.as_str())) {
+        if find(&now.rows, &b.mechanism, b.threads).is_none() {
+            checks.push(Check {
+                mechanism: b.mechanism.clone(),
+                threads: b.threads,
+                baseline: Some(b.ns_per_op_min),
+                now: f64::NAN,
+                change: None,
+                regressed: true,
+            });
+        }
+    }
+    Ok(checks)
 }
 
 /// The rows the guard fails on: hmkit's own paths (the pool; the loop
@@ -635,6 +650,7 @@ pub fn check_table(checks: &[Check], margin: f64) -> String {
     s += &format!("{:<12} {:>7} {:>14} {:>14} {:>8}  verdict\n", "mechanism", "threads", "baseline", "now", "change");
     for c in checks {
         let verdict = match c.change {
+            None if c.regressed => "MISSING from this run".to_string(),
             None => "no baseline".to_string(),
             Some(_) if c.regressed => format!("REGRESSED (more than +{:.0}%)", margin * 100.0),
             Some(_) if !GUARDED.contains(&c.mechanism.as_str()) => "reported (not guarded)".to_string(),
@@ -891,6 +907,12 @@ mod tests {
         let t = check_table(&c, 0.10);
         assert!(t.contains("REGRESSED") && t.contains("+10.1%") && t.contains("faster") && t.contains("no baseline"), "{t}");
         assert!(t.contains("+80.0%  reported (not guarded)"), "{t}");
+        // A guarded row the run lost fails; an unguarded one does not.
+        let lost = report(Clock::Icount, vec![row("lowmem", 1, 100.0), row("pool_hit", 1, 5000.0)]);
+        let c = check(&base, &lost, 0.10).unwrap();
+        let failed: Vec<&str> = c.iter().filter(|c| c.regressed).map(|c| c.mechanism.as_str()).collect();
+        assert_eq!(failed, ["pool_miss"], "pool_miss is guarded and missing; kmap is missing but not guarded");
+        assert!(check_table(&c, 0.10).contains("MISSING from this run"));
         assert!(check(&base, &report(Clock::Wall, vec![]), 0.1).is_err(), "a wall-clock run is no instruction count");
         let mut pae = now.clone();
         pae.paging = "PAE".into();
