@@ -441,7 +441,8 @@ pub struct Merged {
     pub wall_ns_per_op_max: Option<f64>,
     pub wall_vs_lowmem: Option<f64>,
     pub wall_vs_reference: Option<f64>,
-    /// The kernel's events per op, from the icount run if there is one.
+    /// The kernel's events per op, from the wall run if there is one (it has
+    /// every CPU, so the IPIs between them show).
     pub events_per_op: PerOp,
     pub events_from: Clock,
     pub hmkit_flushes_per_op: Option<f64>,
