@@ -25,10 +25,16 @@ tarball=/usr/src/linux-source-6.12.tar.xz
 lib_src=$(rust_lib_src)
 
 patchdir=$HMKIT_ROOT/qemu/patches
-patch_hash=$(cat "$patchdir"/*.patch | sha256sum | cut -c1-12)
+# The series in git format-patch form; the cover letter (0000) has no diff.
+# Only the diffs count for the cache: a reworded commit message rebuilds
+# nothing.
+mapfile -t patches < <(ls "$patchdir"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-')
+[ ${#patches[@]} -gt 0 ] || die "no patches in $patchdir"
+diffs() { for p in "${patches[@]}"; do sed -n '/^diff --git /,$p' "$p"; done; }
+patch_hash=$(diffs | sha256sum | cut -c1-12)
 key=$({
 	echo "$srcver"
-	cat "$patchdir"/*.patch
+	diffs
 	for f in $fragments; do cat "$HMKIT_ROOT/qemu/config/$f"; done
 	"$HMKIT_RUSTC" -vV
 	"$HMKIT_BINDGEN" --version
@@ -47,11 +53,11 @@ if [ -f "$out/.hmkit-built" ]; then
 fi
 
 if [ ! -f "$src/.hmkit-ready" ]; then
-	log "extracting linux-source $srcver and applying $(ls "$patchdir"/*.patch | wc -l) patches"
+	log "extracting linux-source $srcver and applying ${#patches[@]} patches"
 	rm -rf "$src" "$src.tmp"
 	mkdir -p "$src.tmp"
 	tar -xf "$tarball" -C "$src.tmp" --strip-components=1
-	for p in "$patchdir"/*.patch; do
+	for p in "${patches[@]}"; do
 		patch -d "$src.tmp" -p1 --batch --forward --quiet <"$p" ||
 			die "patch $(basename "$p") does not apply to linux-source $srcver: refresh qemu/patches/"
 	done

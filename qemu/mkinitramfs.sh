@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the guest's initramfs for one flavour from what is already built:
-# busybox, build/FLAVOUR/hmkit.ko, build/hmctl, selftests/ and qemu/init,
+# busybox, build/FLAVOUR/hmkit.ko and hmkit_port.ko, build/hmctl, selftests/ and qemu/init,
 # plus the kernel's KTAP helpers (from the flavour's kernel source tree) in
 # /selftests/kselftest/, where the kernel's selftest install puts them.
 #
@@ -14,9 +14,10 @@ flavour=$1
 kdir=$(kernel_dir "$flavour")
 gen=$kdir/usr/gen_init_cpio
 ko=$HMKIT_BUILD/$flavour/hmkit.ko
+port_ko=$HMKIT_BUILD/$flavour/hmkit_port.ko
 # The kernel build (O=) links its source tree as "source".
 ktap_helpers=$kdir/source/tools/testing/selftests/kselftest/ktap_helpers.sh
-for f in "$gen" "$ko" "$HMKIT_BUILD/hmctl" "$HMKIT_CACHE/busybox/busybox"; do
+for f in "$gen" "$ko" "$port_ko" "$HMKIT_BUILD/hmctl" "$HMKIT_CACHE/busybox/busybox"; do
 	[ -e "$f" ] || die "$f is missing: run 'make FLAVOUR=$flavour module hmctl' (or 'make run') first"
 done
 [ -f "$ktap_helpers" ] || die "$ktap_helpers is missing: the kernel source tree of $kdir is gone; run qemu/build-kernel.sh $flavour"
@@ -34,6 +35,7 @@ trap 'rm -f "$list"' EXIT
 	echo "slink /bin/sh busybox 0777 0 0"
 	echo "file /bin/hmctl $HMKIT_BUILD/hmctl 0755 0 0"
 	echo "file /lib/modules/hmkit.ko $ko 0644 0 0"
+	echo "file /lib/modules/hmkit_port.ko $port_ko 0644 0 0"
 	echo "file /selftests/kselftest/ktap_helpers.sh $ktap_helpers 0644 0 0"
 	for f in "$HMKIT_ROOT"/selftests/hmkit/*; do
 		[ -f "$f" ] || continue

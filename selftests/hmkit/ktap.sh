@@ -204,7 +204,7 @@ hmkit_interrupt_write() {
 # diagnostic line just before a failed result.
 hmkit_ktap_clean() {
 	awk '
-		/^TAP version / { hdr++; next }
+		/^K?TAP version / { hdr++; next }
 		/^1\.\.[0-9]+/ { plans++; plan = substr($1, 4) + 0; next }
 		/^(not )?ok [0-9]+( |$)/ {
 			n++

@@ -16,6 +16,8 @@ pub mod pattern;
 pub mod pkmap;
 #[path = "../../../src/pool/core.rs"]
 pub mod pool_core;
+#[path = "../../../port/reference.rs"]
+pub mod port_reference;
 
 /// The atomics the pool core uses (`super::atomic` from its point of view):
 /// std's normally, loom's under `--cfg loom`, as the module uses core's.
@@ -42,3 +44,5 @@ mod pool_tests;
 mod pool_loom;
 #[cfg(test)]
 mod logic_tests;
+#[cfg(all(test, not(loom)))]
+mod port_tests;

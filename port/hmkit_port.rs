@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! hmkit_port: tests of the i386 Rust port itself (`qemu/patches/`), one
+//! group for each thing a patch changes, run when the module loads and
+//! logged as KTAP (`selftests/hmkit/hmkit_port.sh` passes them on):
+//!
+//! - 64-bit division and remainder, which LLVM lowers to `__udivdi3`,
+//!   `__umoddi3`, `__divdi3` and `__moddi3` (patch 0005), against a
+//!   reference that divides nothing, and `u64`/`i64` formatting, which
+//!   uses them;
+//! - the calling convention across the C boundary both ways, with 1 to 5
+//!   arguments and small structs returned in registers (`-Zregparm=3
+//!   -Zreg-struct-return`, patch 0002);
+//! - the sizes and alignments bindgen gives the PAE-sensitive types against
+//!   the C compiler's (bindgen's i386 target, patch 0004);
+//! - 64-bit atomics (`lock cmpxchg8b`, patch 0006) from every CPU at once;
+//! - the known hazard, a `u64` or a struct passed by value to C, as
+//!   expected failures (`# XFAIL`): the day rustc passes them as GCC does,
+//!   these report `not ok ... XPASS` and the rule of `tools/check-abi.py`
+//!   can go.
+//!
+//! This module is about FFI, so it is written against raw declarations; the
+//! only C it calls is its own (`port_c.c`, prototypes in `port.h`).
+//! `tools/port-check.sh` checks on the host that the compiled module
+//! really calls the division libcalls and really uses `cmpxchg8b`.
+
+use core::fmt::Write;
+use core::hint::black_box;
+use core::mem::{align_of, offset_of, size_of};
+use core::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering::*};
+use kernel::bindings;
+use kernel::ffi::c_void;
+use kernel::prelude::*;
+
+mod reference;
+use reference::{Buf, Rng};
+
+module! {
+    type: HmKitPort,
+    name: "hmkit_port",
+    author: "hmkit developers",
+    description: "Tests of Rust on i386: libcalls, calling convention, bindgen layouts, 64-bit atomics",
+    license: "GPL",
+}
+
+/// Mirrors `struct hmkit_port_s4`.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct RawPortS4 {
+    a: u32,
+}
+
+/// Mirrors `struct hmkit_port_s8`.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct RawPortS8 {
+    a: u32,
+    b: u32,
+}
+
+/// Mirrors `struct hmkit_port_s2x2`.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct RawPortS2x2 {
+    a: u16,
+    b: u16,
+}
+
+/// Mirrors `struct hmkit_port_layout`.
+#[repr(C)]
+#[derive(Default, Clone, Copy)]
+struct RawPortLayout {
+    pte_size: u32,
+    pte_align: u32,
+    pmd_size: u32,
+    pmd_align: u32,
+    pgd_size: u32,
+    pgd_align: u32,
+    pgprot_size: u32,
+    pgprot_align: u32,
+    pteval_size: u32,
+    phys_addr_size: u32,
+    dma_addr_size: u32,
+    resource_size_size: u32,
+    page_size: u32,
+    page_align: u32,
+    page_refcount_offset: u32,
+    atomic64_size: u32,
+    atomic64_align: u32,
+    pae: u32,
+}
+
+extern "C" {
+    fn hmkit_port_cc1(a: u8) -> u32;
+    fn hmkit_port_cc2(a: u16, b: u32) -> u32;
+    fn hmkit_port_cc3(a: u32, b: u8, c: u16) -> u32;
+    fn hmkit_port_cc4(p: *const u32, b: u8, c: u16, out: *mut u32) -> u32;
+    fn hmkit_port_cc5(a: u8, b: u16, c: u32, p: *const u32, e: u32) -> u32;
+    fn hmkit_port_cc_signed(a: i8, b: i16, c: i32, d: i8, e: i16) -> i32;
+    fn hmkit_port_ret_u64(hi: u32, lo: u32) -> u64;
+    fn hmkit_port_ret_s64(v: i32) -> i64;
+    fn hmkit_port_ret_s4(a: u32) -> RawPortS4;
+    fn hmkit_port_ret_s8(a: u32, b: u32) -> RawPortS8;
+    fn hmkit_port_ret_s2x2(a: u16, b: u16) -> RawPortS2x2;
+    fn hmkit_port_call5(
+        cb: extern "C" fn(u8, u16, u32, *const u32, u32) -> u32,
+        p: *const u32,
+    ) -> u32;
+    fn hmkit_port_call_s8(cb: extern "C" fn(u32, u32) -> RawPortS8, a: u32, b: u32) -> RawPortS8;
+    fn hmkit_port_layout(out: *mut RawPortLayout);
+    fn hmkit_port_on_each_cpu(f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void);
+    fn hmkit_port_num_online_cpus() -> u32;
+    // The two calls of the known hazard, allowed by name in tools/check-abi.py
+    // (`--xfail`) and nowhere else: only the expected-failure tests use them.
+    fn hmkit_port_xfail_u64(a: u64, b: u32);
+    fn hmkit_port_xfail_struct(s: RawPortS4, b: u32);
+    fn hmkit_port_xfail_seen(words: *mut u32);
+}
+
+/// A failure message, formatted without allocating.
+type Msg = Buf<200>;
+
+/// How one test ended.
+enum Outcome {
+    Pass,
+    Fail(Msg),
+    /// Failed, as it is known to (the by-value hazard).
+    XFail(Msg),
+    /// Passed although it is known to fail.
+    XPass(Msg),
+}
+
+macro_rules! msg {
+    ($($arg:tt)*) => {{
+        let mut m = Msg::new();
+        let _ = write!(m, $($arg)*);
+        m
+    }};
+}
+
+macro_rules! ensure {
+    ($cond:expr, $($arg:tt)*) => {
+        if !$cond {
+            return Outcome::Fail(msg!($($arg)*));
+        }
+    };
+}
+
+/// The tests, in the order they run and are numbered.
+const TESTS: [(&str, fn() -> Outcome); 12] = [
+    ("div: __udivdi3/__umoddi3 on u64 edge values", div_u64_edges),
+    ("div: __udivdi3/__umoddi3 on random u64 of every magnitude", div_u64_random),
+    ("div: __divdi3/__moddi3 on i64 edge values", div_i64_edges),
+    ("div: __divdi3/__moddi3 on random i64 of every magnitude", div_i64_random),
+    ("fmt: u64 and i64 extremes", fmt_extremes),
+    ("abi: Rust calls C with 1 to 5 u8/u16/u32/pointer arguments", cc_rust_to_c),
+    ("abi: C returns u64, s64 and structs of 2x2, 4 and 8 bytes in registers", cc_returns),
+    ("abi: C calls Rust back, 5 arguments and a struct return", cc_c_to_rust),
+    ("bindgen: pte_t, pmd_t, pgd_t, pgprot_t, phys_addr_t, struct page, atomic64_t as C lays them out", bindgen_layout),
+    ("atomic: AtomicU64/AtomicI64 (cmpxchg8b) from every CPU at once", atomics_every_cpu),
+    ("abi: a u64 passed by value to C (known hazard)", xfail_u64),
+    ("abi: a struct passed by value to C (known hazard)", xfail_struct),
+];
+
+struct HmKitPort;
+
+impl kernel::Module for HmKitPort {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        pr_info!("KTAP version 1\n");
+        pr_info!("1..{}\n", TESTS.len());
+        let (mut failed, mut xfailed) = (0, 0);
+        for (n, (name, test)) in TESTS.iter().enumerate() {
+            let n = n + 1;
+            match test() {
+                Outcome::Pass => pr_info!("ok {} {}\n", n, name),
+                Outcome::Fail(m) => {
+                    failed += 1;
+                    pr_info!("# {}\n", m);
+                    pr_info!("not ok {} {}\n", n, name);
+                }
+                Outcome::XFail(m) => {
+                    xfailed += 1;
+                    pr_info!("ok {} {} # XFAIL {}\n", n, name, m);
+                }
+                Outcome::XPass(m) => {
+                    failed += 1;
+                    pr_info!("not ok {} {} # XPASS {}\n", n, name, m);
+                }
+            }
+        }
+        pr_info!(
+            "# {} tests: {} passed, {} failed, {} expected failures\n",
+            TESTS.len(),
+            TESTS.len() - failed - xfailed,
+            failed,
+            xfailed
+        );
+        Ok(HmKitPort)
+    }
+}
+
+// --- 64-bit division ------------------------------------------------------
+
+// Out of line, on operands the optimiser cannot see: each is one libcall
+// (`tools/port-check.sh` checks the calls are there).
+#[inline(never)]
+fn udiv(a: u64, b: u64) -> u64 {
+    black_box(a) / black_box(b)
+}
+#[inline(never)]
+fn urem(a: u64, b: u64) -> u64 {
+    black_box(a) % black_box(b)
+}
+#[inline(never)]
+fn sdiv(a: i64, b: i64) -> i64 {
+    black_box(a) / black_box(b)
+}
+#[inline(never)]
+fn srem(a: i64, b: i64) -> i64 {
+    black_box(a) % black_box(b)
+}
+
+/// Checks one unsigned pair against the reference; `b != 0`.
+fn check_u(a: u64, b: u64) -> Outcome {
+    let Some((q, r)) = reference::udivmod(a, b) else { return Outcome::Pass };
+    let (gq, gr) = (udiv(a, b), urem(a, b));
+    ensure!(gq == q && gr == r, "{:#x} / {:#x}: got q={:#x} r={:#x}, want q={:#x} r={:#x}", a, b, gq, gr, q, r);
+    Outcome::Pass
+}
+
+/// Checks one signed pair against the reference; skips `b == 0` and
+/// `i64::MIN / -1` (Rust panics on those before any libcall).
+fn check_i(a: i64, b: i64) -> Outcome {
+    let Some((q, r)) = reference::idivmod(a, b) else { return Outcome::Pass };
+    let (gq, gr) = (sdiv(a, b), srem(a, b));
+    ensure!(gq == q && gr == r, "{} / {}: got q={} r={}, want q={} r={}", a, b, gq, gr, q, r);
+    Outcome::Pass
+}
+
+fn div_u64_edges() -> Outcome {
+    let mut n = 0;
+    for &a in &reference::U64_EDGES {
+        for &b in &reference::U64_EDGES {
+            if b == 0 {
+                continue;
+            }
+            if let f @ Outcome::Fail(_) = check_u(a, b) {
+                return f;
+            }
+            n += 1;
+        }
+    }
+    pr_info!("# div: {} u64 edge pairs, quotient and remainder each\n", n);
+    Outcome::Pass
+}
+
+const RANDOM_PAIRS: u32 = 20_000;
+
+fn div_u64_random() -> Outcome {
+    let mut rng = Rng::new(0x5eed_0001);
+    for _ in 0..RANDOM_PAIRS {
+        let (a, b) = (rng.any_magnitude(), rng.any_magnitude());
+        if let f @ Outcome::Fail(_) = check_u(a, b) {
+            return f;
+        }
+        // And a dividend just below a multiple of the divisor.
+        let m = b.wrapping_mul(rng.next() >> (rng.next() % 64)).wrapping_sub(1);
+        if let f @ Outcome::Fail(_) = check_u(m, b) {
+            return f;
+        }
+    }
+    pr_info!("# div: {} random u64 pairs, operands of 1 to 64 bits\n", 2 * RANDOM_PAIRS);
+    Outcome::Pass
+}
+
+fn div_i64_edges() -> Outcome {
+    let mut n = 0;
+    for &a in &reference::I64_EDGES {
+        for &b in &reference::I64_EDGES {
+            if reference::idivmod(a, b).is_none() {
+                continue;
+            }
+            if let f @ Outcome::Fail(_) = check_i(a, b) {
+                return f;
+            }
+            n += 1;
+        }
+    }
+    pr_info!("# div: {} i64 edge pairs, quotient and remainder each\n", n);
+    Outcome::Pass
+}
+
+fn div_i64_random() -> Outcome {
+    let mut rng = Rng::new(0x5eed_0002);
+    for _ in 0..RANDOM_PAIRS {
+        let (mut a, mut b) = (rng.any_magnitude() as i64, rng.any_magnitude() as i64);
+        // Every sign combination, evenly.
+        if rng.next() & 1 == 1 {
+            a = a.wrapping_neg();
+        }
+        if rng.next() & 1 == 1 {
+            b = b.wrapping_neg();
+        }
+        if let f @ Outcome::Fail(_) = check_i(a, b) {
+            return f;
+        }
+    }
+    pr_info!("# div: {} random i64 pairs, both signs, operands of 1 to 64 bits\n", RANDOM_PAIRS);
+    Outcome::Pass
+}
+
+fn fmt_extremes() -> Outcome {
+    for &(v, f, want) in &reference::FORMATS {
+        let mut got = Buf::<32>::new();
+        ensure!(reference::format(&mut got, black_box(v), f).is_ok(), "formatting {} failed", want);
+        ensure!(!got.overflowed && got.as_str() == want, "got \"{}\", want \"{}\"", got, want);
+    }
+    pr_info!("# fmt: {} values formatted as expected\n", reference::FORMATS.len());
+    Outcome::Pass
+}
+
+// --- the calling convention ---------------------------------------------------
+
+fn cc_rust_to_c() -> Outcome {
+    use reference::mix_all;
+    let word: u32 = 0xc0ff_ee11;
+    // Values whose every byte differs, so a swapped or misplaced argument shows.
+    // SAFETY: each C function only reads its arguments (and `cc4` writes
+    // through `out`, a live local).
+    unsafe {
+        let got = hmkit_port_cc1(black_box(0xa5));
+        ensure!(got == mix_all(&[0xa5]), "cc1(0xa5) = {:#x}, want {:#x}", got, mix_all(&[0xa5]));
+        let got = hmkit_port_cc2(black_box(0xbeef), black_box(0x1234_5678));
+        let want = mix_all(&[0xbeef, 0x1234_5678]);
+        ensure!(got == want, "cc2 = {:#x}, want {:#x}", got, want);
+        let got = hmkit_port_cc3(black_box(0x8765_4321), black_box(0x5a), black_box(0xf00d));
+        let want = mix_all(&[0x8765_4321, 0x5a, 0xf00d]);
+        ensure!(got == want, "cc3 = {:#x}, want {:#x}", got, want);
+        let mut out = 0u32;
+        let got = hmkit_port_cc4(&word, black_box(0x7e), black_box(0xabcd), &mut out);
+        let want = mix_all(&[word, 0x7e, 0xabcd]);
+        ensure!(got == want && out == !want, "cc4 = {:#x} (out {:#x}), want {:#x} (out {:#x})", got, out, want, !want);
+        let got = hmkit_port_cc5(black_box(0xa5), black_box(0xbeef), black_box(0xdead_beef), &word, black_box(0x1234_5678));
+        let want = mix_all(&[0xa5, 0xbeef, 0xdead_beef, word, 0x1234_5678]);
+        ensure!(got == want, "cc5 = {:#x}, want {:#x}", got, want);
+        let got = hmkit_port_cc_signed(black_box(-100), black_box(-30000), black_box(-2_000_000_000), black_box(127), black_box(32767));
+        let want = -100 - 30000 - 2_000_000_000 + 127 + 32767;
+        ensure!(got == want, "cc_signed = {}, want {}", got, want);
+    }
+    Outcome::Pass
+}
+
+fn cc_returns() -> Outcome {
+    // SAFETY: the C functions only read their 32-bit arguments.
+    unsafe {
+        let got = hmkit_port_ret_u64(black_box(0xdead_beef), black_box(0x0bad_f00d));
+        ensure!(got == 0xdead_beef_0bad_f00d, "ret_u64 = {:#x}", got);
+        let got = hmkit_port_ret_s64(black_box(-2));
+        ensure!(got == -2 * 0x1_0000_0001, "ret_s64(-2) = {}", got);
+        let got = hmkit_port_ret_s4(black_box(0x1234_5678));
+        ensure!(got == RawPortS4 { a: 0x1234_5678 ^ 0x5a5a_5a5a }, "ret_s4 = {:#x}", got.a);
+        let got = hmkit_port_ret_s8(black_box(0x1111_2222), black_box(0x3333_4444));
+        ensure!(got == RawPortS8 { a: 0x3333_4444, b: 0x1111_2222 }, "ret_s8 = {{{:#x}, {:#x}}}", got.a, got.b);
+        let got = hmkit_port_ret_s2x2(black_box(0xaaaa), black_box(0x5555));
+        ensure!(got == RawPortS2x2 { a: 0x5555, b: 0xaaaa }, "ret_s2x2 = {{{:#x}, {:#x}}}", got.a, got.b);
+    }
+    Outcome::Pass
+}
+
+static CB_WORD: u32 = 0x600d_cafe;
+
+extern "C" fn cb5(a: u8, b: u16, c: u32, p: *const u32, e: u32) -> u32 {
+    if p != &CB_WORD as *const u32 {
+        return 0;
+    }
+    // SAFETY: `p` is `&CB_WORD` (checked above).
+    reference::mix_all(&[a as u32, b as u32, c, unsafe { *p }, e])
+}
+
+extern "C" fn cb_s8(a: u32, b: u32) -> RawPortS8 {
+    RawPortS8 { a: b ^ 0xffff_ffff, b: a.rotate_left(8) }
+}
+
+fn cc_c_to_rust() -> Outcome {
+    // SAFETY: `hmkit_port_call5` calls `cb5` with `&CB_WORD`, a static.
+    let got = unsafe { hmkit_port_call5(cb5, &CB_WORD) };
+    let want = reference::mix_all(&[0xa5, 0xbeef, 0xdead_beef, CB_WORD, 0x1234_5678]);
+    ensure!(got == want, "C called cb5: it returned {:#x}, want {:#x} (0: wrong pointer)", got, want);
+    // The first argument is an address in the unmapped first page: if Rust
+    // took it for a hidden return pointer (no -Zreg-struct-return), the
+    // write oopses instead of corrupting anything.
+    let (a, b) = (0x0000_0013, 0x8899_aabb);
+    // SAFETY: `hmkit_port_call_s8` only calls `cb_s8` with `a` and `b`.
+    let got = unsafe { hmkit_port_call_s8(cb_s8, a, b) };
+    let want = cb_s8(a, b);
+    ensure!(got == want, "C called cb_s8: got {{{:#x}, {:#x}}}, want {{{:#x}, {:#x}}}", got.a, got.b, want.a, want.b);
+    Outcome::Pass
+}
+
+// --- bindgen's layouts ---------------------------------------------------------
+
+fn bindgen_layout() -> Outcome {
+    let mut c = RawPortLayout::default();
+    // SAFETY: `c` is a live, writable `struct hmkit_port_layout`.
+    unsafe { hmkit_port_layout(&mut c) };
+    let rust = [
+        ("sizeof(pte_t)", c.pte_size, size_of::<bindings::pte_t>()),
+        ("alignof(pte_t)", c.pte_align, align_of::<bindings::pte_t>()),
+        ("sizeof(pmd_t)", c.pmd_size, size_of::<bindings::pmd_t>()),
+        ("alignof(pmd_t)", c.pmd_align, align_of::<bindings::pmd_t>()),
+        ("sizeof(pgd_t)", c.pgd_size, size_of::<bindings::pgd_t>()),
+        ("alignof(pgd_t)", c.pgd_align, align_of::<bindings::pgd_t>()),
+        ("sizeof(pgprot_t)", c.pgprot_size, size_of::<bindings::pgprot_t>()),
+        ("alignof(pgprot_t)", c.pgprot_align, align_of::<bindings::pgprot_t>()),
+        ("sizeof(pteval_t)", c.pteval_size, size_of::<bindings::pteval_t>()),
+        ("sizeof(phys_addr_t)", c.phys_addr_size, size_of::<bindings::phys_addr_t>()),
+        ("sizeof(dma_addr_t)", c.dma_addr_size, size_of::<bindings::dma_addr_t>()),
+        ("sizeof(resource_size_t)", c.resource_size_size, size_of::<bindings::resource_size_t>()),
+        ("sizeof(struct page)", c.page_size, size_of::<bindings::page>()),
+        ("alignof(struct page)", c.page_align, align_of::<bindings::page>()),
+        ("offsetof(struct page, _refcount)", c.page_refcount_offset, offset_of!(bindings::page, _refcount)),
+        ("sizeof(atomic64_t)", c.atomic64_size, size_of::<bindings::atomic64_t>()),
+        ("alignof(atomic64_t)", c.atomic64_align, align_of::<bindings::atomic64_t>()),
+    ];
+    for (what, c_val, r_val) in rust {
+        ensure!(c_val as usize == r_val, "{}: C says {}, bindgen's Rust {}", what, c_val, r_val);
+    }
+    // The format really is the one this kernel has: PAE entries are 8 bytes.
+    let entry = if c.pae != 0 { 8 } else { 4 };
+    ensure!(c.pte_size == entry && c.phys_addr_size == entry, "pae={}: pte_t {} bytes, phys_addr_t {}", c.pae, c.pte_size, c.phys_addr_size);
+    pr_info!(
+        "# bindgen: {} sizes, alignments and offsets agree (pae={}: pte_t {} bytes, struct page {})\n",
+        rust.len(),
+        c.pae,
+        c.pte_size,
+        c.page_size
+    );
+    Outcome::Pass
+}
+
+// --- 64-bit atomics -----------------------------------------------------------
+
+/// Iterations of each kind per CPU.
+const ATOMIC_ITERS: u32 = 20_000;
+
+/// What every CPU works on at once.
+struct Shared {
+    tickets: AtomicU32,
+    sum: AtomicU64,
+    cas: AtomicU64,
+    cas_retries: AtomicU32,
+    word: AtomicU64,
+    torn: AtomicU32,
+    max: AtomicI64,
+    min: AtomicI64,
+}
+
+#[inline(never)]
+fn atomic_work(s: &Shared) {
+    let me = s.tickets.fetch_add(1, AcqRel);
+    let mut retries = 0;
+    let mut torn = 0;
+    for i in 0..ATOMIC_ITERS {
+        s.sum.fetch_add(reference::ADD_STEP, Relaxed);
+        let mut cur = s.cas.load(Relaxed);
+        while let Err(v) = s.cas.compare_exchange_weak(cur, cur.wrapping_add(1), AcqRel, Relaxed) {
+            cur = v;
+            retries += 1;
+        }
+        // Both halves equal in every value stored: a torn load or swap
+        // shows as halves that differ.
+        let x = (me << 24) ^ i;
+        let old = s.word.swap((x as u64) << 32 | x as u64, AcqRel);
+        let now = s.word.load(Acquire);
+        torn += ((old >> 32) as u32 != old as u32) as u32 + ((now >> 32) as u32 != now as u32) as u32;
+        let v = reference::minmax_value(me, i);
+        s.max.fetch_max(v, Relaxed);
+        s.min.fetch_min(v, Relaxed);
+    }
+    s.cas_retries.fetch_add(retries, Relaxed);
+    s.torn.fetch_add(torn, Relaxed);
+}
+
+unsafe extern "C" fn atomic_cb(arg: *mut c_void) {
+    // SAFETY: `arg` is the `&Shared` that `atomics_every_cpu` passed; it
+    // waits for every CPU before `Shared` goes.
+    atomic_work(unsafe { &*arg.cast::<Shared>() });
+}
+
+fn atomics_every_cpu() -> Outcome {
+    let s = Shared {
+        tickets: AtomicU32::new(0),
+        sum: AtomicU64::new(reference::ADD_START),
+        cas: AtomicU64::new(reference::cas_start(ATOMIC_ITERS)),
+        cas_retries: AtomicU32::new(0),
+        word: AtomicU64::new(0),
+        torn: AtomicU32::new(0),
+        max: AtomicI64::new(i64::MIN),
+        min: AtomicI64::new(i64::MAX),
+    };
+    // SAFETY: no preconditions.
+    let online = unsafe { hmkit_port_num_online_cpus() };
+    // SAFETY: `atomic_cb` gets `&s`, which outlives the call: on_each_cpu
+    // waits for every CPU. It only uses atomics (no sleeping, no locks).
+    unsafe { hmkit_port_on_each_cpu(atomic_cb, (&s as *const Shared).cast_mut().cast()) };
+    let cpus = s.tickets.load(Acquire);
+    ensure!(cpus == online, "{} CPUs ran the test, {} are online", cpus, online);
+    let ops = cpus as u64 * ATOMIC_ITERS as u64;
+    let want = reference::ADD_START.wrapping_add(ops.wrapping_mul(reference::ADD_STEP));
+    let got = s.sum.load(Acquire);
+    ensure!(got == want, "fetch_add: {:#x}, want {:#x}", got, want);
+    let want = reference::cas_start(ATOMIC_ITERS) + ops;
+    let got = s.cas.load(Acquire);
+    ensure!(got == want, "compare_exchange counter: {:#x}, want {:#x}", got, want);
+    ensure!(s.torn.load(Acquire) == 0, "{} torn 64-bit loads or swaps", s.torn.load(Acquire));
+    let (mut max, mut min) = (i64::MIN, i64::MAX);
+    for t in 0..cpus {
+        for i in 0..ATOMIC_ITERS {
+            max = max.max(reference::minmax_value(t, i));
+            min = min.min(reference::minmax_value(t, i));
+        }
+    }
+    ensure!(s.max.load(Acquire) == max && s.min.load(Acquire) == min, "fetch_max/fetch_min: {}/{}, want {}/{}", s.max.load(Acquire), s.min.load(Acquire), max, min);
+    pr_info!(
+        "# atomic: {} CPUs x {} iterations, {} compare-exchange retries from contention\n",
+        cpus,
+        ATOMIC_ITERS,
+        s.cas_retries.load(Acquire)
+    );
+    Outcome::Pass
+}
+
+// --- the known hazard ---------------------------------------------------------
+
+const XFAIL_WHY: &str = "rustc passes it unlike GCC's -mregparm=3 (rust-lang/rust#161027)";
+
+/// What C saw of the last by-value call: an expected failure when it is not
+/// `want`, an unexpected pass when it is.
+fn xfail_outcome(want: [u32; 3]) -> Outcome {
+    let mut seen = [0u32; 3];
+    // SAFETY: `seen` is three writable words, what the function writes.
+    unsafe { hmkit_port_xfail_seen(seen.as_mut_ptr()) };
+    if seen == want {
+        Outcome::XPass(msg!("{}: now passed as GCC does: drop this XFAIL and the rule in tools/check-abi.py", XFAIL_WHY))
+    } else {
+        Outcome::XFail(msg!(
+            "{}: C received {:#x} {:#x} {:#x}, Rust sent {:#x} {:#x} {:#x}",
+            XFAIL_WHY, seen[0], seen[1], seen[2], want[0], want[1], want[2]
+        ))
+    }
+}
+
+fn xfail_u64() -> Outcome {
+    let (a, b) = (0x1122_3344_5566_7788u64, 0x99u32);
+    // SAFETY: the C function only stores the words it finds where its
+    // arguments should be: wrong ones are harmless.
+    unsafe { hmkit_port_xfail_u64(a, b) };
+    xfail_outcome([a as u32, (a >> 32) as u32, b])
+}
+
+fn xfail_struct() -> Outcome {
+    let (s, b) = (RawPortS4 { a: 0x1234_0000 }, 0x5678u32);
+    // SAFETY: as in `xfail_u64`.
+    unsafe { hmkit_port_xfail_struct(s, b) };
+    xfail_outcome([s.a, 0, b])
+}

@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The i386 Rust port's own tests (port/hmkit_port.rs): loading hmkit_port.ko
+# runs them, and it logs their KTAP, which this test passes on. Expected
+# failures (the by-value hazard) are "ok ... # XFAIL"; the test passes when
+# the report is complete (a plan 1..N and exactly the results 1..N) and
+# every result is ok.
+. "$(dirname "$0")/ktap.sh"
+KO=/lib/modules/hmkit_port.ko
+[ "$(id -u)" = 0 ] || hmkit_skip_all "must run as root (insmod)"
+[ -f $KO ] || hmkit_skip_all "$KO is missing: run inside the hmkit VM (qemu/run.sh)"
+if grep -q '^hmkit_port ' /proc/modules; then
+	rmmod hmkit_port || hmkit_skip_all "hmkit_port is loaded and will not unload"
+fi
+
+# Only what this load logs: the lines after the current end of the log.
+before=$(dmesg | wc -l)
+if ! err=$(insmod $KO 2>&1); then
+	ktap_print_header; ktap_set_plan 1
+	hmkit_fail port_module_loads "insmod $KO: $err (dmesg: $(dmesg | tail -n 3))"
+	hmkit_finished
+fi
+rmmod hmkit_port || hmkit_msg "rmmod hmkit_port failed"
+out=$(dmesg | tail -n +$((before + 1)) | sed -n 's/^\(\[[ 0-9.]*\] \)\{0,1\}hmkit_port: //p')
+echo "$out"
+why=$(echo "$out" | hmkit_ktap_clean)
+if [ -n "$why" ]; then
+	hmkit_msg "port test report not clean: $why"
+	exit "$KSFT_FAIL"
+fi
+exit "$KSFT_PASS"

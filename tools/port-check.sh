@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# What the compiled port tests (build/FLAVOUR/hmkit_port.ko) must contain
+# for their results in the VM to mean anything: the division wrappers
+# really call the libcalls of qemu/patches/0005 (not inlined or folded
+# away), the 64-bit atomics really are inline `lock cmpxchg8b`
+# (qemu/patches/0006: no __atomic_*/__sync_* libcall), and no x87
+# instruction does a 64-bit load or store behind the kernel's back.
+# Prints "ok - ..." / "not ok - ..." lines; exits non-zero on any failure.
+#
+#   tools/port-check.sh FLAVOUR
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 1 ] || die "usage: tools/port-check.sh FLAVOUR"
+flavour=$1
+ko=$HMKIT_BUILD/$flavour/hmkit_port.ko
+[ -f "$ko" ] || die "$ko is missing: run tools/build-module.sh $flavour"
+
+dis=$(mktemp)
+trap 'rm -f "$dis"' EXIT
+objdump -dr -C --no-show-raw-insn "$ko" >"$dis"
+
+# The disassembly of the function whose demangled name ends in ::NAME.
+body() {
+	awk -v name="$1" '
+		/^[0-9a-f]+ <.*>:$/ { f = $0; sub(/^[0-9a-f]+ </, "", f); sub(/>:$/, "", f)
+			on = (f ~ ("::" name "$")); next }
+		on' "$dis"
+}
+
+fails=0
+result() { # OK NAME [WHY]
+	if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2${3:+: $3}"; fails=$((fails + 1)); fi
+}
+
+for pair in udiv:__udivdi3 urem:__umoddi3 sdiv:__divdi3 srem:__moddi3; do
+	fn=${pair%%:*} call=${pair#*:}
+	b=$(body "$fn")
+	if [ -z "$b" ]; then
+		result 1 "$flavour: hmkit_port's $fn calls $call" "no function $fn in $ko"
+	elif grep -qE "R_386_(PC32|PLT32)[[:space:]]+$call\$" <<<"$b"; then
+		result 0 "$flavour: hmkit_port's $fn calls $call"
+	else
+		result 1 "$flavour: hmkit_port's $fn calls $call" "its code has no call to $call"
+	fi
+done
+
+b=$(body atomic_work)
+if grep -q 'lock cmpxchg8b' <<<"$b"; then
+	result 0 "$flavour: hmkit_port's AtomicU64/AtomicI64 are inline lock cmpxchg8b"
+else
+	result 1 "$flavour: hmkit_port's AtomicU64/AtomicI64 are inline lock cmpxchg8b" "atomic_work has no lock cmpxchg8b"
+fi
+libcalls=$(nm -u "$ko" | awk '$2 ~ /^__(atomic|sync)_/ { print $2 }' | xargs)
+result "$([ -z "$libcalls" ] && echo 0 || echo 1)" "$flavour: hmkit_port needs no atomic libcall" "undefined: $libcalls"
+x87=$(grep -cE '^[[:space:]]+[0-9a-f]+:[[:space:]]+f(i?ld|i?stp?|isttp|xch|nstcw|ldcw)[[:space:]]' "$dis" || true)
+result "$([ "$x87" = 0 ] && echo 0 || echo 1)" "$flavour: hmkit_port has no x87 instruction" "$x87 of them"
+[ $fails = 0 ]
