@@ -71,6 +71,13 @@ PROFILE ?= pool_miss 20000 2048
 profile:
 	tools/profile.sh $(BENCH_FLAVOUR) $(PROFILE)
 
+# Each port test (port/, hmkit_port.ko) must fail when the part of the
+# kernel series it guards is undone: one kernel build per mutant (about 5
+# minutes each on 2 cores); results/port-mutants.md. PORT_MUTANTS: a
+# subset, by name (see tools/port-mutants.sh).
+port-mutants:
+	tools/port-mutants.sh $(PORT_MUTANTS)
+
 # Every mechanism at once on every CPU for SOAK_SECONDS (default 10
 # minutes) on each kernel format, with at least SOAK_MIN_OPS verified pool
 # operations in all.
@@ -83,4 +90,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=i386 clean 2>/dev/null || true
 	rm -rf build
 
-.PHONY: all module kernel kernels hmctl setup run test bench bench-baseline profile soak clean
+.PHONY: all module kernel kernels hmctl setup run test bench bench-baseline profile soak port-mutants clean

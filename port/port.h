@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The C side of hmkit_port, the i386 Rust port's tests (port/hmkit_port.rs
+ * The C side of hmkit_port, the i386 Rust port's tests (port/port.rs
  * declares the same functions by hand; tools/check-abi.py compares them).
  *
  * Every function here is called from Rust or calls into Rust, so each one

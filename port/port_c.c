@@ -2,7 +2,7 @@
 /*
  * The C half of hmkit_port: functions of every shape the i386 calling
  * convention distinguishes, for the Rust half to call and be called by.
- * Prototypes: port.h; the Rust declarations: hmkit_port.rs.
+ * Prototypes: port.h; the Rust declarations: port.rs.
  */
 
 #include <linux/atomic.h>

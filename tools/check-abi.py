@@ -29,7 +29,7 @@ once in Rust. This lint fails when:
 
 One exception, by name only: `--xfail NAME` lets the extern declaration
 of the C function NAME take something by value. It is for the port tests'
-expected failures (port/hmkit_port.rs), which call such functions on
+expected failures (port/port.rs), which call such functions on
 purpose to show the hazard; each allowance is printed, and one that matches
 no declaration is an error.
 

@@ -4,8 +4,10 @@
 # for their results in the VM to mean anything: the division wrappers
 # really call the libcalls of qemu/patches/0005 (not inlined or folded
 # away), the 64-bit atomics really are inline `lock cmpxchg8b`
-# (qemu/patches/0006: no __atomic_*/__sync_* libcall), and no x87
-# instruction does a 64-bit load or store behind the kernel's back.
+# (qemu/patches/0006: no __atomic_*/__sync_* libcall), no x87
+# instruction does a 64-bit load or store behind the kernel's back, and the
+# code is built for the kernel's -march (qemu/patches/0007: i686's cmov,
+# which a generic i386 lacks).
 # Prints "ok - ..." / "not ok - ..." lines; exits non-zero on any failure.
 #
 #   tools/port-check.sh FLAVOUR
@@ -56,4 +58,8 @@ libcalls=$(nm -u "$ko" | awk '$2 ~ /^__(atomic|sync)_/ { print $2 }' | xargs)
 result "$([ -z "$libcalls" ] && echo 0 || echo 1)" "$flavour: hmkit_port needs no atomic libcall" "undefined: $libcalls"
 x87=$(grep -cE '^[[:space:]]+[0-9a-f]+:[[:space:]]+f(i?ld|i?stp?|isttp|xch|nstcw|ldcw)[[:space:]]' "$dis" || true)
 result "$([ "$x87" = 0 ] && echo 0 || echo 1)" "$flavour: hmkit_port has no x87 instruction" "$x87 of them"
+if grep -q "^CONFIG_M686=y" "$(kernel_dir "$flavour")/.config"; then
+	cmov=$(grep -cE '^[[:space:]]+[0-9a-f]+:[[:space:]]+cmov' "$dis" || true)
+	result "$([ "$cmov" -gt 0 ] && echo 0 || echo 1)" "$flavour: hmkit_port is built for i686 (it uses cmov)" "no cmov: built for a generic i386"
+fi
 [ $fails = 0 ]

@@ -532,7 +532,7 @@ fn atomics_every_cpu() -> Outcome {
 
 // --- the known hazard ---------------------------------------------------------
 
-const XFAIL_WHY: &str = "rustc passes it unlike GCC's -mregparm=3 (rust-lang/rust#161027)";
+const XFAIL_WHY: &str = "rustc passes it unlike GCC's -mregparm=3 (rust-lang/rust#145694; fix: PR #161027)";
 
 /// What C saw of the last by-value call: an expected failure when it is not
 /// `want`, an unexpected pass when it is.
