@@ -27,24 +27,31 @@ cover=$patchdir/0000-cover-letter.patch
 [ ${#patches[@]} -gt 0 ] || die "no patches in $patchdir"
 [ -f "$tarball" ] || die "$tarball missing: run tools/setup.sh"
 
-# tree DIR: pristine files the series touches, as a commit, plus the series.
+# The files the series touches that exist before it (the others it creates).
+touched() {
+	awk '/^diff --git a\// { f = substr($3, 3); seen[f] = 1 }
+		/^new file mode/ { isnew[f] = 1 }
+		END { for (f in seen) if (!(f in isnew)) print f }' "${patches[@]}" | sort
+}
+
+# tree DIR [FILE...]: pristine copies of the files the series touches, as a
+# commit, then the series applied with git am; FILEs (paths in the source
+# tree) are extracted beside them, uncommitted, in the same pass.
 tree() {
 	local dir=$1 files=()
+	shift
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	mapfile -t files < <(sed -n 's|^diff --git a/\([^ ]*\) b/.*|\1|p' "${patches[@]}" | sort -u)
-	log "extracting the ${#files[@]} files the series touches from $tarball"
-	# New files are not in the tarball: extract the others.
-	local have=()
-	mapfile -t have < <(tar -tJf "$tarball" | sed 's|^[^/]*/||' | grep -xF -f <(printf '%s\n' "${files[@]}"))
-	[ ${#have[@]} -eq 0 ] || tar -xJf "$tarball" -C "$dir" --strip-components=1 --wildcards \
-		$(printf '*/%s ' "${have[@]}")
+	mapfile -t files < <(touched)
+	log "extracting the ${#files[@]} files the series changes from $tarball"
+	tar -xJf "$tarball" -C "$dir" --strip-components=1 \
+		$(printf 'linux-source-6.12/%s ' "${files[@]}" "$@")
 	(
 		cd "$dir"
 		export GIT_AUTHOR_NAME=pristine GIT_AUTHOR_EMAIL=pristine@localhost
 		export GIT_COMMITTER_NAME=hmkit GIT_COMMITTER_EMAIL=hmkit@localhost
 		git init -q .
-		git add -A .
+		git add -- "${files[@]}"
 		git commit -q -m "linux-source $(dpkg-query -W -f='${Version}' linux-source-6.12): the files the series touches"
 		git am -q "${patches[@]}"
 	)
@@ -63,17 +70,17 @@ check)
 	result() { # OK NAME [WHY]
 		if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2${3:+: $3}"; fails=$((fails + 1)); fi
 	}
-	if tree "$work/tree" >"$work/am.log" 2>&1; then
+	# checkpatch.pl and its data files come from the same source package.
+	if tree "$work/tree" scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch \
+		>"$work/am.log" 2>&1; then
 		result 0 "series: the ${#patches[@]} patches apply in order with git am"
 	else
 		cat "$work/am.log" >&2
 		result 1 "series: the ${#patches[@]} patches apply in order with git am" "see above"
 	fi
-	# checkpatch.pl and its data files, from the same source package.
-	tar -xJf "$tarball" -C "$work" --strip-components=1 --wildcards \
-		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
+	[ -f "$work/tree/scripts/checkpatch.pl" ] || die "scripts/checkpatch.pl is not in $tarball"
 	for p in "${patches[@]}"; do
-		if out=$(cd "$work" && perl scripts/checkpatch.pl --strict --no-tree --terse --show-types "$p" 2>&1); then
+		if out=$(cd "$work/tree" && perl scripts/checkpatch.pl --strict --no-tree --terse --show-types "$p" 2>&1); then
 			result 0 "series: $(basename "$p") is checkpatch.pl --strict clean"
 		else
 			echo "$out" >&2
