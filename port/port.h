@@ -30,6 +30,7 @@ struct hmkit_port_s2x2 {
 u32 hmkit_port_cc1(u8 a);
 u32 hmkit_port_cc2(u16 a, u32 b);
 u32 hmkit_port_cc3(u32 a, u8 b, u16 c);
+/* cc4: p points to two words, out must be p + 1 (else nothing is written). */
 u32 hmkit_port_cc4(const u32 *p, u8 b, u16 c, u32 *out);
 u32 hmkit_port_cc5(u8 a, u16 b, u32 c, const u32 *p, u32 e);
 s32 hmkit_port_cc_signed(s8 a, s16 b, s32 c, s8 d, s16 e);

@@ -323,10 +323,14 @@ fn fmt_extremes() -> Outcome {
 
 fn cc_rust_to_c() -> Outcome {
     use reference::mix_all;
-    let word: u32 = 0xc0ff_ee11;
-    // Values whose every byte differs, so a swapped or misplaced argument shows.
-    // SAFETY: each C function only reads its arguments (and `cc4` writes
-    // through `out`, a live local).
+    // `words[0]` is read through a pointer, `words[1]` written through one.
+    let mut words: [u32; 2] = [0x3c0f_fee1, 0];
+    let word = words[0];
+    // Values whose every byte differs, so a swapped or misplaced argument
+    // shows, and none of them an address in the direct map: C writes only
+    // through `out` when it equals `p + 1`, and reads without faulting.
+    // SAFETY: each C function only reads its arguments; `cc4` reads
+    // `words[0]` and writes `words[1]`, both live.
     unsafe {
         let got = hmkit_port_cc1(black_box(0xa5));
         ensure!(got == mix_all(&[0xa5]), "cc1(0xa5) = {:#x}, want {:#x}", got, mix_all(&[0xa5]));
@@ -336,12 +340,13 @@ fn cc_rust_to_c() -> Outcome {
         let got = hmkit_port_cc3(black_box(0x8765_4321), black_box(0x5a), black_box(0xf00d));
         let want = mix_all(&[0x8765_4321, 0x5a, 0xf00d]);
         ensure!(got == want, "cc3 = {:#x}, want {:#x}", got, want);
-        let mut out = 0u32;
-        let got = hmkit_port_cc4(&word, black_box(0x7e), black_box(0xabcd), &mut out);
+        let p = words.as_mut_ptr();
+        let got = hmkit_port_cc4(p, black_box(0x7e), black_box(0xabcd), p.add(1));
+        let out = words[1];
         let want = mix_all(&[word, 0x7e, 0xabcd]);
         ensure!(got == want && out == !want, "cc4 = {:#x} (out {:#x}), want {:#x} (out {:#x})", got, out, want, !want);
-        let got = hmkit_port_cc5(black_box(0xa5), black_box(0xbeef), black_box(0xdead_beef), &word, black_box(0x1234_5678));
-        let want = mix_all(&[0xa5, 0xbeef, 0xdead_beef, word, 0x1234_5678]);
+        let got = hmkit_port_cc5(black_box(0xa5), black_box(0xbeef), black_box(0x0ead_beef), &word, black_box(0x1234_5678));
+        let want = mix_all(&[0xa5, 0xbeef, 0x0ead_beef, word, 0x1234_5678]);
         ensure!(got == want, "cc5 = {:#x}, want {:#x}", got, want);
         let got = hmkit_port_cc_signed(black_box(-100), black_box(-30000), black_box(-2_000_000_000), black_box(127), black_box(32767));
         let want = -100 - 30000 - 2_000_000_000 + 127 + 32767;
@@ -353,8 +358,8 @@ fn cc_rust_to_c() -> Outcome {
 fn cc_returns() -> Outcome {
     // SAFETY: the C functions only read their 32-bit arguments.
     unsafe {
-        let got = hmkit_port_ret_u64(black_box(0xdead_beef), black_box(0x0bad_f00d));
-        ensure!(got == 0xdead_beef_0bad_f00d, "ret_u64 = {:#x}", got);
+        let got = hmkit_port_ret_u64(black_box(0x7ead_beef), black_box(0x0bad_f00d));
+        ensure!(got == 0x7ead_beef_0bad_f00d, "ret_u64 = {:#x}", got);
         let got = hmkit_port_ret_s64(black_box(-2));
         ensure!(got == -2 * 0x1_0000_0001, "ret_s64(-2) = {}", got);
         let got = hmkit_port_ret_s4(black_box(0x1234_5678));
@@ -384,7 +389,7 @@ extern "C" fn cb_s8(a: u32, b: u32) -> RawPortS8 {
 fn cc_c_to_rust() -> Outcome {
     // SAFETY: `hmkit_port_call5` calls `cb5` with `&CB_WORD`, a static.
     let got = unsafe { hmkit_port_call5(cb5, &CB_WORD) };
-    let want = reference::mix_all(&[0xa5, 0xbeef, 0xdead_beef, CB_WORD, 0x1234_5678]);
+    let want = reference::mix_all(&[0xa5, 0xbeef, 0x0ead_beef, CB_WORD, 0x1234_5678]);
     ensure!(got == want, "C called cb5: it returned {:#x}, want {:#x} (0: wrong pointer)", got, want);
     // The first argument is an address in the unmapped first page: if Rust
     // took it for a hidden return pointer (no -Zreg-struct-return), the

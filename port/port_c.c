@@ -11,6 +11,7 @@
 #include <linux/mm_types.h>
 #include <linux/pgtable.h>
 #include <linux/smp.h>
+#include <linux/uaccess.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
 
@@ -39,17 +40,33 @@ u32 hmkit_port_cc3(u32 a, u8 b, u16 c)
 	return mix(mix(mix(H0, a), b), c);
 }
 
+/*
+ * A pointer argument is read without faulting: under a broken calling
+ * convention (the mutants of tools/port-mutants.sh) it is whatever word sat
+ * where the pointer should be, and the test must fail, not oops.
+ */
+static u32 read_word(const u32 *p)
+{
+	u32 v;
+
+	return copy_from_kernel_nofault(&v, p, sizeof(v)) ? 0xbadbad : v;
+}
+
+/* p points to two words: *p is read, and ~checksum written to p[1] = *out. */
 u32 hmkit_port_cc4(const u32 *p, u8 b, u16 c, u32 *out)
 {
-	u32 h = mix(mix(mix(H0, *p), b), c);
+	u32 h = mix(mix(mix(H0, read_word(p)), b), c);
 
+	/* Write only where the caller said, checked against the other pointer. */
+	if (out != p + 1)
+		return 0;
 	*out = ~h;
 	return h;
 }
 
 u32 hmkit_port_cc5(u8 a, u16 b, u32 c, const u32 *p, u32 e)
 {
-	return mix(mix(mix(mix(mix(H0, a), b), c), *p), e);
+	return mix(mix(mix(mix(mix(H0, a), b), c), read_word(p)), e);
 }
 
 s32 hmkit_port_cc_signed(s8 a, s16 b, s32 c, s8 d, s16 e)
@@ -84,7 +101,7 @@ struct hmkit_port_s2x2 hmkit_port_ret_s2x2(u16 a, u16 b)
 
 u32 hmkit_port_call5(u32 (*cb)(u8, u16, u32, const u32 *, u32), const u32 *p)
 {
-	return cb(0xa5, 0xbeef, 0xdeadbeef, p, 0x12345678);
+	return cb(0xa5, 0xbeef, 0x0eadbeef, p, 0x12345678);
 }
 
 struct hmkit_port_s8 hmkit_port_call_s8(struct hmkit_port_s8 (*cb)(u32, u32), u32 a, u32 b)
