@@ -4,7 +4,7 @@
  * declares the same functions by hand; tools/check-abi.py compares them).
  *
  * Every function here is called from Rust or calls into Rust, so each one
- * exercises the calling convention of qemu/patches/0002: the first three
+ * exercises the calling convention of qemu/patches/0001: the first three
  * 32-bit arguments in EAX, EDX and ECX, the rest on the stack, and structs
  * of up to 8 bytes returned in EAX(:EDX).
  */
@@ -33,7 +33,7 @@ u32 hmkit_port_cc3(u32 a, u8 b, u16 c);
 /* cc4: p points to two words, out must be p + 1 (else nothing is written). */
 u32 hmkit_port_cc4(const u32 *p, u8 b, u16 c, u32 *out);
 u32 hmkit_port_cc5(u8 a, u16 b, u32 c, const u32 *p, u32 e);
-s32 hmkit_port_cc_signed(s8 a, s16 b, s32 c, s8 d, s16 e);
+u32 hmkit_port_cc_signed(s8 a, s16 b, s32 c, s8 d, s16 e);
 
 /* Rust -> C, returns in registers. */
 u64 hmkit_port_ret_u64(u32 hi, u32 lo);
@@ -55,11 +55,15 @@ struct hmkit_port_layout {
 	u32 pteval_size;
 	u32 phys_addr_size, dma_addr_size, resource_size_size;
 	u32 page_size, page_align, page_refcount_offset;
+	u32 timespec64_size, timespec64_nsec_offset;
 	u32 atomic64_size, atomic64_align;
 	u32 pae;
 };
 
 void hmkit_port_layout(struct hmkit_port_layout *out);
+
+/* Whether test n (1-based) is selected by the module parameter "tests". */
+u32 hmkit_port_selected(u32 n);
 
 /* Every online CPU at once (hard IRQ on all but the caller's). */
 void hmkit_port_on_each_cpu(void (*fn)(void *), void *arg);

@@ -5,15 +5,16 @@
 //! logged as KTAP (`selftests/hmkit/hmkit_port.sh` passes them on):
 //!
 //! - 64-bit division and remainder, which LLVM lowers to `__udivdi3`,
-//!   `__umoddi3`, `__divdi3` and `__moddi3` (patch 0005), against a
+//!   `__umoddi3`, `__divdi3` and `__moddi3` (patch 0003), against a
 //!   reference that divides nothing, and `u64`/`i64` formatting, which
 //!   uses them;
 //! - the calling convention across the C boundary both ways, with 1 to 5
 //!   arguments and small structs returned in registers (`-Zregparm=3
-//!   -Zreg-struct-return`, patch 0002);
-//! - the sizes and alignments bindgen gives the PAE-sensitive types against
-//!   the C compiler's (bindgen's i386 target, patch 0004);
-//! - 64-bit atomics (`lock cmpxchg8b`, patch 0006) from every CPU at once;
+//!   -Zreg-struct-return`, patch 0001);
+//! - the sizes, alignments and offsets bindgen gives the PAE-sensitive
+//!   types against the C compiler's (what bindgen is told must give i386's
+//!   layouts: the kernel's `-m32` does, with the x86-64 target it names);
+//! - 64-bit atomics (`lock cmpxchg8b`, patch 0004) from every CPU at once;
 //! - the known hazard, a `u64` or a struct passed by value to C, as
 //!   expected failures (`# XFAIL`): the day rustc passes them as GCC does,
 //!   these report `not ok ... XPASS` and the rule of `tools/check-abi.py`
@@ -22,7 +23,9 @@
 //! This module is about FFI, so it is written against raw declarations; the
 //! only C it calls is its own (`port_c.c`, prototypes in `port.h`).
 //! `tools/port-check.sh` checks on the host that the compiled module
-//! really calls the division libcalls and really uses `cmpxchg8b`.
+//! really calls the division libcalls and really uses `cmpxchg8b`. The
+//! module parameter `tests` (a bit mask) selects tests; the others report
+//! `# SKIP`.
 
 use core::fmt::Write;
 use core::hint::black_box;
@@ -85,6 +88,8 @@ struct RawPortLayout {
     page_size: u32,
     page_align: u32,
     page_refcount_offset: u32,
+    timespec64_size: u32,
+    timespec64_nsec_offset: u32,
     atomic64_size: u32,
     atomic64_align: u32,
     pae: u32,
@@ -96,7 +101,7 @@ extern "C" {
     fn hmkit_port_cc3(a: u32, b: u8, c: u16) -> u32;
     fn hmkit_port_cc4(p: *const u32, b: u8, c: u16, out: *mut u32) -> u32;
     fn hmkit_port_cc5(a: u8, b: u16, c: u32, p: *const u32, e: u32) -> u32;
-    fn hmkit_port_cc_signed(a: i8, b: i16, c: i32, d: i8, e: i16) -> i32;
+    fn hmkit_port_cc_signed(a: i8, b: i16, c: i32, d: i8, e: i16) -> u32;
     fn hmkit_port_ret_u64(hi: u32, lo: u32) -> u64;
     fn hmkit_port_ret_s64(v: i32) -> i64;
     fn hmkit_port_ret_s4(a: u32) -> RawPortS4;
@@ -108,6 +113,7 @@ extern "C" {
     ) -> u32;
     fn hmkit_port_call_s8(cb: extern "C" fn(u32, u32) -> RawPortS8, a: u32, b: u32) -> RawPortS8;
     fn hmkit_port_layout(out: *mut RawPortLayout);
+    fn hmkit_port_selected(n: u32) -> u32;
     fn hmkit_port_on_each_cpu(f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void);
     fn hmkit_port_num_online_cpus() -> u32;
     // The two calls of the known hazard, allowed by name in tools/check-abi.py
@@ -118,12 +124,13 @@ extern "C" {
 }
 
 /// A failure message, formatted without allocating.
-type Msg = Buf<200>;
+type Msg = Buf<320>;
 
 /// How one test ended.
 enum Outcome {
     Pass,
     Fail(Msg),
+    Skip(Msg),
     /// Failed, as it is known to (the by-value hazard).
     XFail(Msg),
     /// Passed although it is known to fail.
@@ -168,11 +175,21 @@ impl kernel::Module for HmKitPort {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("KTAP version 1\n");
         pr_info!("1..{}\n", TESTS.len());
-        let (mut failed, mut xfailed) = (0, 0);
+        let (mut failed, mut xfailed, mut skipped) = (0, 0, 0);
         for (n, (name, test)) in TESTS.iter().enumerate() {
             let n = n + 1;
-            match test() {
+            // SAFETY: reads a module parameter; no preconditions.
+            let outcome = if unsafe { hmkit_port_selected(n as u32) } != 0 {
+                test()
+            } else {
+                Outcome::Skip(msg!("not selected (module parameter tests)"))
+            };
+            match outcome {
                 Outcome::Pass => pr_info!("ok {} {}\n", n, name),
+                Outcome::Skip(m) => {
+                    skipped += 1;
+                    pr_info!("ok {} {} # SKIP {}\n", n, name, m);
+                }
                 Outcome::Fail(m) => {
                     failed += 1;
                     pr_info!("# {}\n", m);
@@ -189,10 +206,11 @@ impl kernel::Module for HmKitPort {
             }
         }
         pr_info!(
-            "# {} tests: {} passed, {} failed, {} expected failures\n",
+            "# {} tests: {} passed, {} failed, {} skipped, {} expected failures\n",
             TESTS.len(),
-            TESTS.len() - failed - xfailed,
+            TESTS.len() - failed - xfailed - skipped,
             failed,
+            skipped,
             xfailed
         );
         Ok(HmKitPort)
@@ -349,8 +367,8 @@ fn cc_rust_to_c() -> Outcome {
         let want = mix_all(&[0xa5, 0xbeef, 0x0ead_beef, word, 0x1234_5678]);
         ensure!(got == want, "cc5 = {:#x}, want {:#x}", got, want);
         let got = hmkit_port_cc_signed(black_box(-100), black_box(-30000), black_box(-2_000_000_000), black_box(127), black_box(32767));
-        let want = -100 - 30000 - 2_000_000_000 + 127 + 32767;
-        ensure!(got == want, "cc_signed = {}, want {}", got, want);
+        let want = mix_all(&[-100i32 as u32, -30000i32 as u32, -2_000_000_000i32 as u32, 127, 32767]);
+        ensure!(got == want, "cc_signed = {:#x}, want {:#x}", got, want);
     }
     Outcome::Pass
 }
@@ -391,10 +409,10 @@ fn cc_c_to_rust() -> Outcome {
     let got = unsafe { hmkit_port_call5(cb5, &CB_WORD) };
     let want = reference::mix_all(&[0xa5, 0xbeef, 0x0ead_beef, CB_WORD, 0x1234_5678]);
     ensure!(got == want, "C called cb5: it returned {:#x}, want {:#x} (0: wrong pointer)", got, want);
-    // The first argument is an address in the unmapped first page: if Rust
-    // took it for a hidden return pointer (no -Zreg-struct-return), the
-    // write oopses instead of corrupting anything.
-    let (a, b) = (0x0000_0013, 0x8899_aabb);
+    // C passes a fourth argument, an address in the unmapped first page,
+    // where a callee built without -Zreg-struct-return finds its hidden
+    // return pointer: such a callee oopses instead of corrupting anything.
+    let (a, b) = (0x0000_0013, 0x0899_aabb);
     // SAFETY: `hmkit_port_call_s8` only calls `cb_s8` with `a` and `b`.
     let got = unsafe { hmkit_port_call_s8(cb_s8, a, b) };
     let want = cb_s8(a, b);
@@ -424,6 +442,8 @@ fn bindgen_layout() -> Outcome {
         ("sizeof(struct page)", c.page_size, size_of::<bindings::page>()),
         ("alignof(struct page)", c.page_align, align_of::<bindings::page>()),
         ("offsetof(struct page, _refcount)", c.page_refcount_offset, offset_of!(bindings::page, _refcount)),
+        ("sizeof(struct timespec64)", c.timespec64_size, size_of::<bindings::timespec64>()),
+        ("offsetof(struct timespec64, tv_nsec)", c.timespec64_nsec_offset, offset_of!(bindings::timespec64, tv_nsec)),
         ("sizeof(atomic64_t)", c.atomic64_size, size_of::<bindings::atomic64_t>()),
         ("alignof(atomic64_t)", c.atomic64_align, align_of::<bindings::atomic64_t>()),
     ];
@@ -505,6 +525,9 @@ fn atomics_every_cpu() -> Outcome {
     };
     // SAFETY: no preconditions.
     let online = unsafe { hmkit_port_num_online_cpus() };
+    if online < 2 {
+        return Outcome::Skip(msg!("{} CPU online: no contention to test", online));
+    }
     // SAFETY: `atomic_cb` gets `&s`, which outlives the call: on_each_cpu
     // waits for every CPU. It only uses atomics (no sleeping, no locks).
     unsafe { hmkit_port_on_each_cpu(atomic_cb, (&s as *const Shared).cast_mut().cast()) };
@@ -539,20 +562,23 @@ fn atomics_every_cpu() -> Outcome {
 
 const XFAIL_WHY: &str = "rustc passes it unlike GCC's -mregparm=3 (rust-lang/rust#145694; fix: PR #161027)";
 
-/// What C saw of the last by-value call: an expected failure when it is not
-/// `want`, an unexpected pass when it is.
-fn xfail_outcome(want: [u32; 3]) -> Outcome {
+/// What C saw of the last by-value call (`names` of the three words Rust
+/// sent): an expected failure when it is not `want`, an unexpected pass
+/// when it is. The message says where each word C read came from, not its
+/// value (a stray register can hold a kernel address).
+fn xfail_outcome(names: [&str; 3], want: [u32; 3]) -> Outcome {
     let mut seen = [0u32; 3];
     // SAFETY: `seen` is three writable words, what the function writes.
     unsafe { hmkit_port_xfail_seen(seen.as_mut_ptr()) };
     if seen == want {
-        Outcome::XPass(msg!("{}: now passed as GCC does: drop this XFAIL and the rule in tools/check-abi.py", XFAIL_WHY))
-    } else {
-        Outcome::XFail(msg!(
-            "{}: C received {:#x} {:#x} {:#x}, Rust sent {:#x} {:#x} {:#x}",
-            XFAIL_WHY, seen[0], seen[1], seen[2], want[0], want[1], want[2]
-        ))
+        return Outcome::XPass(msg!("{}: now passed as GCC does: drop this XFAIL and the rule in tools/check-abi.py", XFAIL_WHY));
     }
+    let mut m = msg!("{}: C read", XFAIL_WHY);
+    for (i, v) in seen.iter().enumerate() {
+        let from = want.iter().position(|w| w == v).map_or("another word", |j| names[j]);
+        let _ = write!(m, "{} {} where {} was", if i == 0 { "" } else { "," }, from, names[i]);
+    }
+    Outcome::XFail(m)
 }
 
 fn xfail_u64() -> Outcome {
@@ -560,12 +586,12 @@ fn xfail_u64() -> Outcome {
     // SAFETY: the C function only stores the words it finds where its
     // arguments should be: wrong ones are harmless.
     unsafe { hmkit_port_xfail_u64(a, b) };
-    xfail_outcome([a as u32, (a >> 32) as u32, b])
+    xfail_outcome(["a's low half", "a's high half", "b"], [a as u32, (a >> 32) as u32, b])
 }
 
 fn xfail_struct() -> Outcome {
     let (s, b) = (RawPortS4 { a: 0x1234_0000 }, 0x5678u32);
     // SAFETY: as in `xfail_u64`.
     unsafe { hmkit_port_xfail_struct(s, b) };
-    xfail_outcome([s.a, 0, b])
+    xfail_outcome(["s.a", "0", "b"], [s.a, 0, b])
 }

@@ -9,10 +9,12 @@
 #include <linux/build_bug.h>
 #include <linux/cpumask.h>
 #include <linux/mm_types.h>
+#include <linux/moduleparam.h>
 #include <linux/pgtable.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <linux/stddef.h>
+#include <linux/time64.h>
 #include <linux/string.h>
 
 #include "port.h"
@@ -69,9 +71,10 @@ u32 hmkit_port_cc5(u8 a, u16 b, u32 c, const u32 *p, u32 e)
 	return mix(mix(mix(mix(mix(H0, a), b), c), read_word(p)), e);
 }
 
-s32 hmkit_port_cc_signed(s8 a, s16 b, s32 c, s8 d, s16 e)
+/* Each value sign-extended to 32 bits, then mixed in order. */
+u32 hmkit_port_cc_signed(s8 a, s16 b, s32 c, s8 d, s16 e)
 {
-	return a + b + c + d + e;
+	return mix(mix(mix(mix(mix(H0, (s32)a), (s32)b), c), (s32)d), (s32)e);
 }
 
 u64 hmkit_port_ret_u64(u32 hi, u32 lo)
@@ -106,7 +109,16 @@ u32 hmkit_port_call5(u32 (*cb)(u8, u16, u32, const u32 *, u32), const u32 *p)
 
 struct hmkit_port_s8 hmkit_port_call_s8(struct hmkit_port_s8 (*cb)(u32, u32), u32 a, u32 b)
 {
-	return cb(a, b);
+	/*
+	 * Called with a fourth argument, which a correct callee ignores: it
+	 * is the first stack word, where a callee built without
+	 * -Zreg-struct-return looks for its hidden return pointer, so such a
+	 * callee writes to the unmapped first page and oopses instead of
+	 * corrupting whatever the stack held there.
+	 */
+	struct hmkit_port_s8 (*cb4)(u32, u32, u32, u32) = (void *)cb;
+
+	return cb4(a, b, 0, 0x10);
 }
 
 void hmkit_port_layout(struct hmkit_port_layout *out)
@@ -122,9 +134,21 @@ void hmkit_port_layout(struct hmkit_port_layout *out)
 		.resource_size_size = sizeof(resource_size_t),
 		.page_size = sizeof(struct page), .page_align = __alignof__(struct page),
 		.page_refcount_offset = offsetof(struct page, _refcount),
+		.timespec64_size = sizeof(struct timespec64),
+		.timespec64_nsec_offset = offsetof(struct timespec64, tv_nsec),
 		.atomic64_size = sizeof(atomic64_t), .atomic64_align = __alignof__(atomic64_t),
 		.pae = IS_ENABLED(CONFIG_X86_PAE),
 	};
+}
+
+/* Which tests run: bit N-1 for test N (tools/port-mutants.sh runs a few). */
+static unsigned long tests = ~0UL;
+module_param(tests, ulong, 0444);
+MODULE_PARM_DESC(tests, "bit mask of the tests to run (bit 0: test 1); default all");
+
+u32 hmkit_port_selected(u32 n)
+{
+	return n >= 1 && n <= BITS_PER_LONG && (tests & BIT(n - 1));
 }
 
 void hmkit_port_on_each_cpu(void (*fn)(void *), void *arg)

@@ -13,9 +13,9 @@ kdir=$(kernel_dir "$flavour")
 [ -f "$kdir/.hmkit-built" ] || die "no kernel for flavour $flavour: run qemu/build-kernel.sh $flavour"
 
 bindings=$kdir/rust/bindings/bindings_generated.rs
-"$HMKIT_ROOT/tools/check-abi.py" --bindings "$bindings" "$HMKIT_ROOT/src"
+"$HMKIT_ROOT/tools/check-abi.py" --bindings "$bindings" --kernel-src "$kdir/source" "$HMKIT_ROOT/src"
 # The port tests call two by-value functions on purpose (their XFAILs).
-"$HMKIT_ROOT/tools/check-abi.py" --bindings "$bindings" \
+"$HMKIT_ROOT/tools/check-abi.py" --bindings "$bindings" --kernel-src "$kdir/source" \
 	--xfail hmkit_port_xfail_u64 --xfail hmkit_port_xfail_struct "$HMKIT_ROOT/port" >/dev/null
 
 src=$HMKIT_BUILD/$flavour/module

@@ -33,7 +33,14 @@ expected failures (port/port.rs), which call such functions on
 purpose to show the hazard; each allowance is printed, and one that matches
 no declaration is an error.
 
-Usage: check-abi.py [--bindings bindings_generated.rs] [--xfail NAME]... SRC_DIR...
+With `--kernel-src DIR`, also reject Rust calls to `bindings::NAME` where
+the kernel's headers (DIR/include, DIR/arch/x86/include) declare NAME
+`asmlinkage` with parameters: on i386 that means regparm(0), all arguments
+on the stack, but bindgen drops the attribute, so Rust would pass the first
+three in registers.
+
+Usage: check-abi.py [--bindings bindings_generated.rs] [--kernel-src DIR]
+                    [--xfail NAME]... SRC_DIR...
 """
 import argparse
 import dataclasses
@@ -1343,6 +1350,36 @@ def load_bindings(path: pathlib.Path):
     return aliases, bad
 
 
+_CALLISH = re.compile(r"\b(\w+)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
+_ATTR_MACRO = re.compile(r"^(__attribute__|__printf|__scanf|__aligned|__section|__alias|__diag\w*|__must_check\w*)$")
+
+
+def asmlinkage_functions(ksrc: pathlib.Path) -> set:
+    """Functions the kernel's headers declare asmlinkage with parameters
+    (variadic ones pass everything on the stack anyway, as rustc does)."""
+    names = set()
+    for d in (ksrc / "include", ksrc / "arch" / "x86" / "include"):
+        for h in d.rglob("*.h"):
+            text = h.read_text(errors="replace")
+            if "asmlinkage" not in text:
+                continue
+            text = blank_c(text)
+            for m in re.finditer(r"\basmlinkage\b", text):
+                end = len(text)
+                for stop in (";", "{", "#"):
+                    k = text.find(stop, m.end())
+                    if k != -1:
+                        end = min(end, k)
+                decl = [c for c in _CALLISH.finditer(text, m.end(), end)
+                        if not _ATTR_MACRO.match(c.group(1))]
+                if not decl:
+                    continue
+                name, params = decl[0].group(1), decl[0].group(2).strip()
+                if params and params != "void" and "..." not in params:
+                    names.add(name)
+    return names
+
+
 def check_root(root: pathlib.Path, ck: Checker):
     rs = sorted(root.rglob("*.rs")) if root.is_dir() else [root]
     cs = sorted(p for p in root.rglob("*") if p.suffix in (".h", ".c")) if root.is_dir() else []
@@ -1372,6 +1409,8 @@ def check_root(root: pathlib.Path, ck: Checker):
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bindings", type=pathlib.Path)
+    ap.add_argument("--kernel-src", type=pathlib.Path,
+                    help="kernel source tree whose asmlinkage declarations Rust may not call")
     ap.add_argument("--xfail", action="append", default=[], metavar="NAME",
                     help="allow the extern declaration of C function NAME to take a u64 or struct by value")
     ap.add_argument("src", nargs="+", type=pathlib.Path)
@@ -1384,6 +1423,10 @@ def main() -> int:
             return 2
         aliases, bad_bindings = load_bindings(args.bindings)
 
+    if args.kernel_src:
+        for name in asmlinkage_functions(args.kernel_src):
+            bad_bindings.setdefault(name, []).append(
+                "its arguments on the stack (asmlinkage: regparm(0) on i386; bindgen drops it)")
     ck = Checker(aliases, bad_bindings, args.xfail)
     for root in args.src:
         if not root.exists():

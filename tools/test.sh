@@ -73,12 +73,12 @@ lint() {
 		notok "$1" "tools/$2 $3 failed: see its file:line list above"
 	fi
 }
-# lint_rejects NAME SCRIPT DIR: tools/SCRIPT must fail on the fixture DIR and
-# report exactly the lines marked "// ERROR" there (by file:line; the wording
-# is free).
+# lint_rejects NAME SCRIPT DIR [ARG...]: tools/SCRIPT (with ARGs) must fail
+# on the fixture DIR and report exactly the lines marked "// ERROR" there
+# (by file:line; the wording is free).
 lint_rejects() {
 	local out want got missing extra
-	if out=$(cd "$HMKIT_ROOT" && python3 "tools/$2" "$3" 2>&1); then
+	if out=$(cd "$HMKIT_ROOT" && python3 "tools/$2" "${@:4}" "$3" 2>&1); then
 		notok "$1" "tools/$2 accepted $3"
 		return
 	fi
@@ -118,6 +118,8 @@ lint_rejects "check-abi: rejects #[repr(C)] mirrors that differ from the C struc
 	check-abi.py tools/testdata/abi-struct
 lint_rejects "check-abi: rejects hmkit_* declarations that differ from shim.h" \
 	check-abi.py tools/testdata/abi-proto
+lint_rejects "check-abi: rejects calls to asmlinkage functions with parameters (regparm(0) on i386)" \
+	check-abi.py tools/testdata/abi-asmlinkage/src --kernel-src tools/testdata/abi-asmlinkage/ksrc
 lint "check-layers: src/ keeps its layers, and unsafe in sys/ and the pool's core/window" \
 	check-layers.py src
 # tools/profile.py (make profile) on a fixture QEMU code log: instructions per
@@ -206,7 +208,7 @@ for fl in "${flavours[@]}"; do
 	done < <(grep -aE '^# (not )?ok [0-9]+ ' "$work/suite-$fl.log")
 	if [ "$rc" = 0 ]; then ok "$fl: VM suite run clean (exit 0, no splat, clean rmmod)"; else notok "$fl: VM suite run" "exit $rc"; fi
 	# The port tests' own line, for the totals (their results are counted above).
-	port=$(sed -n 's/^# # \([0-9]* tests: .*expected failures\)$/\1/p' "$work/suite-$fl.log" | tail -n 1)
+	port=$(tr -d '\r' <"$work/suite-$fl.log" | sed -n 's/^# # \([0-9]* tests: .*expected failures\)$/\1/p' | tail -n 1)
 	if [ -n "$port" ]; then
 		echo "# $fl: hmkit_port: $port"
 		summary_lines+=("$fl: port tests (hmkit_port.ko): $port")

@@ -13,15 +13,16 @@ if grep -q '^hmkit_port ' /proc/modules; then
 	rmmod hmkit_port || hmkit_skip_all "hmkit_port is loaded and will not unload"
 fi
 
-# Only what this load logs: the lines after the current end of the log.
-before=$(dmesg | wc -l)
-if ! err=$(insmod $KO 2>&1); then
+# PORT_TESTS: the module parameter "tests", a bit mask (bit 0: test 1).
+if ! err=$(insmod $KO ${PORT_TESTS:+tests=$PORT_TESTS} 2>&1); then
 	ktap_print_header; ktap_set_plan 1
 	hmkit_fail port_module_loads "insmod $KO: $err (dmesg: $(dmesg | tail -n 3))"
 	hmkit_finished
 fi
 rmmod hmkit_port || hmkit_msg "rmmod hmkit_port failed"
-out=$(dmesg | tail -n +$((before + 1)) | sed -n 's/^\(\[[ 0-9.]*\] \)\{0,1\}hmkit_port: //p')
+# This load's report: from the last KTAP header the module logged on.
+out=$(dmesg | sed -n 's/^\(\[[ 0-9.]*\] \)\{0,1\}hmkit_port: //p' |
+	awk '/^KTAP version 1$/ { n = 0 } { l[n++] = $0 } END { for (i = 0; i < n; i++) print l[i] }')
 echo "$out"
 why=$(echo "$out" | hmkit_ktap_clean)
 if [ -n "$why" ]; then
