@@ -1424,6 +1424,10 @@ def main() -> int:
         aliases, bad_bindings = load_bindings(args.bindings)
 
     if args.kernel_src:
+        for d in (args.kernel_src / "include", args.kernel_src / "arch" / "x86" / "include"):
+            if not d.is_dir():
+                print(f"check-abi: --kernel-src {args.kernel_src}: no {d}: not a kernel source tree", file=sys.stderr)
+                return 2
         for name in asmlinkage_functions(args.kernel_src):
             bad_bindings.setdefault(name, []).append(
                 "its arguments on the stack (asmlinkage: regparm(0) on i386; bindgen drops it)")

@@ -13,6 +13,7 @@ if grep -q '^hmkit_port ' /proc/modules; then
 	rmmod hmkit_port || hmkit_skip_all "hmkit_port is loaded and will not unload"
 fi
 
+before=$(dmesg | wc -l)
 # PORT_TESTS: the module parameter "tests", a bit mask (bit 0: test 1).
 if ! err=$(insmod $KO ${PORT_TESTS:+tests=$PORT_TESTS} 2>&1); then
 	ktap_print_header; ktap_set_plan 1
@@ -20,9 +21,10 @@ if ! err=$(insmod $KO ${PORT_TESTS:+tests=$PORT_TESTS} 2>&1); then
 	hmkit_finished
 fi
 rmmod hmkit_port || hmkit_msg "rmmod hmkit_port failed"
-# This load's report: from the last KTAP header the module logged on.
-out=$(dmesg | sed -n 's/^\(\[[ 0-9.]*\] \)\{0,1\}hmkit_port: //p' |
-	awk '/^KTAP version 1$/ { n = 0 } { l[n++] = $0 } END { for (i = 0; i < n; i++) print l[i] }')
+# This load's report: the lines logged since insmod, from the module's KTAP
+# header on (no header: the report is incomplete, and the check below says so).
+out=$(dmesg | tail -n +$((before + 1)) | sed -n 's/^\(\[[ 0-9.]*\] \)\{0,1\}hmkit_port: //p' |
+	awk '/^KTAP version 1$/ { on = 1 } on')
 echo "$out"
 why=$(echo "$out" | hmkit_ktap_clean)
 if [ -n "$why" ]; then
