@@ -20,6 +20,14 @@ log() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'hmkit: warning: %s\n' "$*" >&2; }
 die() { printf 'hmkit: error: %s\n' "$*" >&2; exit 1; }
 
+# result OK NAME [WHY]: one "ok - NAME" or "not ok - NAME: WHY" line, the
+# form tools/test.sh adds up; OK is an exit status (0 passes). Counts the
+# failures in $fails.
+fails=0
+result() {
+	if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2${3:+: $3}"; fails=$((fails + 1)); fi
+}
+
 # The pinned toolchain versions ("package version" lines; see the file).
 HMKIT_VERSIONS=${HMKIT_VERSIONS:-$HMKIT_ROOT/tools/versions}
 

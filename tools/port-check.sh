@@ -31,11 +31,6 @@ body() {
 		on' "$dis"
 }
 
-fails=0
-result() { # OK NAME [WHY]
-	if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2${3:+: $3}"; fails=$((fails + 1)); fi
-}
-
 for pair in udiv:__udivdi3 urem:__umoddi3 sdiv:__divdi3 srem:__moddi3; do
 	fn=${pair%%:*} call=${pair#*:}
 	b=$(body "$fn")

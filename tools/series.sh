@@ -66,10 +66,6 @@ tree)
 check)
 	work=$(mktemp -d "${TMPDIR:-/tmp}/hmkit-series.XXXXXX")
 	trap 'rm -rf "$work"' EXIT
-	fails=0
-	result() { # OK NAME [WHY]
-		if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2${3:+: $3}"; fails=$((fails + 1)); fi
-	}
 	# checkpatch.pl and its data files come from the same source package.
 	if tree "$work/tree" scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch \
 		>"$work/am.log" 2>&1; then

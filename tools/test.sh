@@ -25,6 +25,16 @@ failed=()
 summary_lines=()
 ok() { pass=$((pass + 1)); echo "ok - $1"; }
 notok() { fail=$((fail + 1)); failed+=("$1"); echo "not ok - $1${2:+: $2}"; }
+# add_results LOG: adds LOG's "ok - " / "not ok - " lines to the totals.
+add_results() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) pass=$((pass + 1)) ;;
+		"not ok - "*) fail=$((fail + 1)); failed+=("${line#not ok - }") ;;
+		esac
+	done < <(grep -aE '^(not )?ok - ' "$1")
+}
 check() { # NAME CMD...: pass when CMD succeeds
 	local name=$1
 	shift
@@ -140,12 +150,7 @@ log "host: the patch series (tools/series.sh check)"
 set +e
 "$HMKIT_ROOT/tools/series.sh" check 2>&1 | tee "$work/series.log"
 set -e
-while IFS= read -r line; do
-	case "$line" in
-	"ok - "*) pass=$((pass + 1)) ;;
-	"not ok - "*) fail=$((fail + 1)); failed+=("${line#not ok - }") ;;
-	esac
-done < <(grep -aE '^(not )?ok - ' "$work/series.log")
+add_results "$work/series.log"
 grep -q '^ok - series: the cover letter' "$work/series.log" ||
 	grep -q '^not ok - series: the cover letter' "$work/series.log" || notok "tools/series.sh check ran" "see above"
 
@@ -168,12 +173,7 @@ for fl in "${flavours[@]}"; do
 		set +e
 		"$HMKIT_ROOT/tools/compile-fail.sh" "$fl" 2>&1 | tee "$work/cf-$fl.log"
 		set -e
-		while IFS= read -r line; do
-			case "$line" in
-			"ok - "*) pass=$((pass + 1)) ;;
-			"not ok - "*) fail=$((fail + 1)); failed+=("${line#not ok - }") ;;
-			esac
-		done < <(grep -aE '^(not )?ok - ' "$work/cf-$fl.log")
+		add_results "$work/cf-$fl.log"
 		grep -q '^ok - compile-fail: the module builds' "$work/cf-$fl.log" ||
 			notok "compile-fail: harness ran" "see the output above"
 	fi
@@ -181,12 +181,7 @@ for fl in "${flavours[@]}"; do
 	set +e
 	"$HMKIT_ROOT/tools/port-check.sh" "$fl" 2>&1 | tee "$work/portcheck-$fl.log"
 	set -e
-	while IFS= read -r line; do
-		case "$line" in
-		"ok - "*) pass=$((pass + 1)) ;;
-		"not ok - "*) fail=$((fail + 1)); failed+=("${line#not ok - }") ;;
-		esac
-	done < <(grep -aE '^(not )?ok - ' "$work/portcheck-$fl.log")
+	add_results "$work/portcheck-$fl.log"
 	grep -qE '^(not )?ok - ' "$work/portcheck-$fl.log" || notok "$fl: tools/port-check.sh ran" "see above"
 	"$HMKIT_ROOT/tools/build-hmctl.sh"
 	"$HMKIT_ROOT/qemu/mkinitramfs.sh" "$fl"
