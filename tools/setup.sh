@@ -19,7 +19,7 @@ set -euo pipefail
 
 PKGS=(linux-source-6.12 rustc-web rust-web-src cargo-web libclang-dev
 	flex bison bc libelf-dev libssl-dev cpio make xz-utils gcc gcc-multilib
-	qemu-system-x86 python3 ca-certificates)
+	qemu-system-x86 python3 ca-certificates debootstrap e2fsprogs)
 
 BB=$HMKIT_CACHE/busybox/busybox
 BB_PKG=busybox-static:i386
@@ -140,8 +140,30 @@ for p in "${PKGS[@]}"; do
 		gone+=("$p")
 	fi
 done
+# A machine with QEMU's tools from bookworm-backports (qemu-utils 10) cannot
+# take bookworm's qemu-system-x86 7.2: qemu-utils breaks its
+# qemu-system-common, and apt would remove qemu-utils. Take qemu-system-x86
+# from bookworm-backports then, in qemu-utils' own version.
+qutils=$(installed_version qemu-utils)
+if [ -z "${have[qemu-system-x86]:-}" ] && [[ $qutils == *~bpo12* ]]; then
+	src=/etc/apt/sources.list.d/hmkit-bookworm-backports.sources
+	if [ ! -f "$src" ]; then
+		log "qemu-utils $qutils is from bookworm-backports: adding it to apt's sources ($src) for qemu-system-x86"
+		printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm-backports' \
+			'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
+			as_root tee "$src" >/dev/null
+		apt_updated=
+	fi
+	apt_update
+	apt_has qemu-system-x86 "$qutils" ||
+		die "qemu-utils $qutils is installed but apt has no qemu-system-x86 $qutils (bookworm-backports): install a matching qemu-system-x86 yourself, then run tools/setup.sh again"
+	# Its dependencies (qemu-system-data, seabios...) must come from there too.
+	install=("${install[@]/qemu-system-x86/}")
+	log "installing qemu-system-x86 $qutils from bookworm-backports"
+	apt_install -t bookworm-backports "qemu-system-x86=$qutils"
+fi
 if [ ${#install[@]} -gt 0 ]; then
-	mapfile -t install < <(printf '%s\n' "${install[@]}" | awk '!seen[$0]++')
+	mapfile -t install < <(printf '%s\n' "${install[@]}" | awk 'NF && !seen[$0]++')
 	apt_update
 	log "installing Debian packages: ${install[*]}"
 	apt_install "${install[@]}"
@@ -174,6 +196,7 @@ if [ ! -x "$BB" ] || { [ -n "$bbpin" ] && [ "$bbcur" != "$bbpin" ] && ! reported
 	if ! dpkg --print-foreign-architectures | grep -qx i386; then
 		log "adding the i386 architecture to dpkg (for busybox-static:i386)"
 		as_root dpkg --add-architecture i386
+		apt_updated= # the lists read so far have no i386 packages
 		apt_update
 	fi
 	spec=$BB_PKG
