@@ -13,7 +13,7 @@
 //!    `pool::core` (the pool's lock-free slot protocol).
 //! 3. `pool`: hmkit's own mapping pool: the core over the window, with its
 //!    lock, waiting and guards.
-//! 4. features: `views` (layout, zones, pkmap, version), `control` (the
+//! 4. features: `views` (layout, zones, pkmap, version), `census`, `control` (the
 //!    control file's interpreter and the objects it owns), `bench`,
 //!    `stress`, `selftest`.
 //! 5. `debugfs`: the files, wired to the features.
@@ -24,6 +24,7 @@
 use kernel::prelude::*;
 
 mod bench;
+mod census;
 #[cfg(hmkit_compile_fail)]
 mod compile_fail;
 mod control;

@@ -14,7 +14,8 @@ layers; never a higher one):
                 items in PARENT_ITEMS (e.g. `super::atomic`).
   2  pool       src/pool/mod.rs and the rest of src/pool/. Uses sys, logic,
                 pool core.
-  3  features   src/control.rs, bench.rs, stress.rs, selftest.rs, views.rs.
+  3  features   src/control.rs, bench.rs, stress.rs, selftest.rs, views.rs,
+                census.rs.
                 Use sys, logic, pool; not each other.
   4  debugfs    src/debugfs.rs, and the crate root src/hmkit.rs: anything;
                 also src/compile_fail.rs (cases that must not compile).
@@ -48,6 +49,7 @@ COMPONENTS = [
     (("stress",), 3, "stress"),
     (("selftest",), 3, "selftest"),
     (("views",), 3, "views"),
+    (("census",), 3, "census"),
     (("debugfs",), 4, "debugfs"),
     # Compile-fail cases (tools/compile-fail.sh): code that must not build,
     # written as a safe user of every layer would.

@@ -4,11 +4,13 @@
 //! module and into the host test crate (`tests/host`) alike.
 //!
 //! - [`parse`]: the grammars of the `control`, `bench` and `stress` files;
+//! - [`census`]: classifying page frames by use, from their struct page;
 //! - [`layout`]: the 32-bit virtual address space as a list of regions;
 //! - [`pattern`]: the byte patterns tests write and check;
 //! - [`pkmap`]: telling from kmap() addresses when the kernel's pkmap scan
 //!   wrapped (and so flushed).
 
+pub(crate) mod census;
 pub(crate) mod layout;
 pub(crate) mod parse;
 pub(crate) mod pattern;

@@ -164,6 +164,9 @@ extern "C" {
     fn hmkit_events(e: *mut RawEvents);
     fn hmkit_zone(idx: c_uint, z: *mut RawZone) -> c_int;
     fn hmkit_pkmap_slot(idx: c_uint, vaddr: *mut usize, pfn: *mut usize) -> c_int;
+    fn hmkit_page_facts(pfn: usize, flags: *mut c_uint, order: *mut c_uint) -> c_int;
+    fn hmkit_vmalloc_pfn(addr: usize) -> usize;
+    fn hmkit_task_stack_pfns(pfns: *mut usize, max: c_uint, n: *mut c_uint) -> c_int;
     fn hmkit_page_to_pfn(page: *mut c_void) -> usize;
     fn hmkit_page_is_highmem(page: *mut c_void) -> c_uint;
     fn hmkit_page_zone_name(page: *mut c_void) -> *const c_char;
@@ -362,6 +365,45 @@ pub(crate) fn zone(idx: u32) -> Option<ZoneInfo> {
         free: z.free,
         highmem: z.highmem != 0,
     })
+}
+
+/// What frame `pfn`'s `struct page` says of its use, read without locks:
+/// `(flags, order)`, the flags being the `HMKIT_PF_*` bits of `shim.h`
+/// (`crate::logic::census::pf`) and `order` that of the free block or folio
+/// it heads. `None` if `pfn` has no `struct page`.
+pub(crate) fn page_facts(pfn: usize) -> Option<(u32, u32)> {
+    let (mut flags, mut order) = (0, 0);
+    // SAFETY: the out pointers are valid locals; the shim checks `pfn`
+    // with pfn_valid() and only reads the struct page.
+    let ret = unsafe { hmkit_page_facts(pfn, &mut flags, &mut order) };
+    (ret == 0).then_some((flags, order))
+}
+
+/// The frame the vmalloc-area address `addr` maps, if any.
+pub(crate) fn vmalloc_pfn(addr: usize) -> Option<usize> {
+    // SAFETY: the shim checks that `addr` is in the vmalloc area and only
+    // walks the kernel's page tables.
+    let pfn = unsafe { hmkit_vmalloc_pfn(addr) };
+    (pfn != usize::MAX).then_some(pfn)
+}
+
+/// Fills `buf` with the frames of every task's kernel stack and returns
+/// how many; `ENOSPC` if they do not fit (try a larger `buf`).
+pub(crate) fn task_stack_pfns(buf: &mut [usize]) -> Result<usize> {
+    let max = c_uint::try_from(buf.len()).unwrap_or(c_uint::MAX);
+    let mut n: c_uint = 0;
+    // SAFETY: `buf` has room for `max` entries and the shim writes at most
+    // that many; `n` is a valid local.
+    let ret = unsafe { hmkit_task_stack_pfns(buf.as_mut_ptr(), max, &mut n) };
+    if ret != 0 {
+        return Err(Error::from_errno(ret));
+    }
+    Ok(n as usize)
+}
+
+/// The time since boot in ns (`ktime_get()`), for how long a walk took.
+pub(crate) fn now_ns() -> i64 {
+    kernel::time::Ktime::ktime_get().to_ns()
 }
 
 /// What the kernel's pkmap slot `idx` maps right now.

@@ -10,6 +10,9 @@
 #include <linux/moduleparam.h>
 #include <linux/build_bug.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <linux/rcupdate.h>
 #include <linux/stddef.h>
 #include <linux/smp.h>
 #include <linux/debugfs.h>
@@ -134,6 +137,117 @@ int hmkit_zone(unsigned int idx, struct hmkit_zone *z)
 	z->free = zone_page_state(zone, NR_FREE_PAGES);
 	z->highmem = is_highmem(zone);
 	return 0;
+}
+
+/* --- the census ------------------------------------------------------------ */
+
+/*
+ * What @pfn's struct page says of its use, as HMKIT_PF_* bits in *@flags,
+ * and in *@order the order of the free block or folio it heads (0 for
+ * other pages). -ENOENT if @pfn has no struct page.
+ *
+ * Read without locks, as /proc/kpageflags reads them: the page can change
+ * under us, so every read is a plain load of a word (no helper whose
+ * debug checks assert a page's state, e.g. the PF_NO_COMPOUND policy of
+ * PageReserved()), and the caller bounds what it does with *@order.
+ */
+int hmkit_page_facts(unsigned long pfn, unsigned int *flags, unsigned int *order)
+{
+	struct page *page, *head;
+	unsigned long mapping, fl;
+	unsigned int type, f = 0;
+
+	*flags = 0;
+	*order = 0;
+	if (!pfn_valid(pfn))
+		return -ENOENT;
+	page = pfn_to_page(pfn);
+	type = data_race(page->page_type) >> 24;
+	if (type == PGTY_buddy) {
+		unsigned long o = data_race(page_private(page));
+
+		*flags = HMKIT_PF_BUDDY;
+		*order = o < NR_PAGE_ORDERS ? o : 0;
+		return 0;
+	}
+	head = compound_head(page);
+	if (head != page)
+		f |= HMKIT_PF_TAIL;
+	else if (test_bit(PG_head, &page->flags))
+		*order = min_t(unsigned int, data_race(page[1].flags) & 0xff, MAX_PAGE_ORDER);
+	/* Page types: zsmalloc and page tables per page, slab on the folio's head. */
+	if (type == PGTY_zsmalloc)
+		f |= HMKIT_PF_ZSMALLOC;
+	else if (type == PGTY_table)
+		f |= HMKIT_PF_PGTABLE;
+	else if ((data_race(head->page_type) >> 24) == PGTY_slab)
+		f |= HMKIT_PF_SLAB;
+	else if (page_has_type(page))
+		f |= HMKIT_PF_OTHER_TYPE;
+	fl = READ_ONCE(head->flags);
+	if (fl & BIT(PG_reserved))
+		f |= HMKIT_PF_RESERVED;
+	mapping = (unsigned long)READ_ONCE(head->mapping);
+	if (mapping & PAGE_MAPPING_ANON)
+		f |= HMKIT_PF_ANON;
+	else if (mapping && !(mapping & PAGE_MAPPING_FLAGS))
+		f |= HMKIT_PF_FILE;
+	if (fl & BIT(PG_swapbacked))
+		f |= HMKIT_PF_SWAPBACKED;
+	if (fl & BIT(PG_dirty))
+		f |= HMKIT_PF_DIRTY;
+	if (fl & BIT(PG_writeback))
+		f |= HMKIT_PF_WRITEBACK;
+	if (!(f & (HMKIT_PF_ZSMALLOC | HMKIT_PF_PGTABLE | HMKIT_PF_SLAB | HMKIT_PF_OTHER_TYPE)) &&
+	    page_ref_count(head) == 0)
+		f |= HMKIT_PF_UNREFERENCED;
+	*flags = f;
+	return 0;
+}
+
+/* The pfn the vmalloc-area address @addr maps, or -1UL if none. */
+unsigned long hmkit_vmalloc_pfn(unsigned long addr)
+{
+	struct page *page;
+
+	if (!is_vmalloc_addr((void *)addr))
+		return -1UL;
+	page = vmalloc_to_page((void *)addr);
+	return page ? page_to_pfn(page) : -1UL;
+}
+
+/*
+ * The frames of every task's kernel stack, THREAD_SIZE / PAGE_SIZE per
+ * task, into @pfns[0..@max); *@n tells how many. -ENOSPC if they do not
+ * fit (call again with more room). Walks the task list under RCU only;
+ * a stack freed meanwhile is still counted, which a census taken without
+ * locks allows.
+ */
+int hmkit_task_stack_pfns(unsigned long *pfns, unsigned int max, unsigned int *n)
+{
+	struct task_struct *g, *t;
+	unsigned int i = 0, k;
+	int ret = 0;
+
+	rcu_read_lock();
+	for_each_process_thread(g, t) {
+		const void *stack = READ_ONCE(t->stack);
+
+		if (!stack)
+			continue;
+		if (max - i < THREAD_SIZE / PAGE_SIZE) {
+			ret = -ENOSPC;
+			break;
+		}
+		for (k = 0; k < THREAD_SIZE / PAGE_SIZE; k++) {
+			const void *p = stack + k * PAGE_SIZE;
+
+			pfns[i++] = is_vmalloc_addr(p) ? vmalloc_to_pfn(p) : virt_to_pfn(p);
+		}
+	}
+	rcu_read_unlock();
+	*n = i;
+	return ret;
 }
 
 /* --- pages and the kernel's mappings ------------------------------------ */

@@ -90,6 +90,28 @@ unsigned int hmkit_nr_cpu_ids(void);
 void hmkit_layout(struct hmkit_layout *l);
 int hmkit_zone(unsigned int idx, struct hmkit_zone *z);
 
+/*
+ * What a page frame's struct page says of its use (Rust: the census,
+ * src/logic/census.rs, whose `pf` constants mirror these bits).
+ */
+#define HMKIT_PF_BUDDY		(1u << 0)
+#define HMKIT_PF_ZSMALLOC	(1u << 1)
+#define HMKIT_PF_SLAB		(1u << 2)
+#define HMKIT_PF_PGTABLE	(1u << 3)
+#define HMKIT_PF_OTHER_TYPE	(1u << 4)
+#define HMKIT_PF_RESERVED	(1u << 5)
+#define HMKIT_PF_ANON		(1u << 6)
+#define HMKIT_PF_FILE		(1u << 7)
+#define HMKIT_PF_SWAPBACKED	(1u << 8)
+#define HMKIT_PF_DIRTY		(1u << 9)
+#define HMKIT_PF_WRITEBACK	(1u << 10)
+#define HMKIT_PF_UNREFERENCED	(1u << 11)
+#define HMKIT_PF_TAIL		(1u << 12)
+
+int hmkit_page_facts(unsigned long pfn, unsigned int *flags, unsigned int *order);
+unsigned long hmkit_vmalloc_pfn(unsigned long addr);
+int hmkit_task_stack_pfns(unsigned long *pfns, unsigned int max, unsigned int *n);
+
 unsigned long hmkit_page_to_pfn(struct page *page);
 unsigned int hmkit_page_is_highmem(struct page *page);
 const char *hmkit_page_zone_name(struct page *page);

@@ -6,6 +6,8 @@
 // limits) are dead here, and the loom build uses only part of the core.
 #![allow(dead_code)]
 
+#[path = "../../../src/logic/census.rs"]
+pub mod census;
 #[path = "../../../src/logic/parse.rs"]
 pub mod command;
 #[path = "../../../src/logic/layout.rs"]
@@ -32,6 +34,8 @@ pub mod atomic {
 
 pub(crate) mod model;
 
+#[cfg(test)]
+mod census_tests;
 #[cfg(test)]
 mod command_tests;
 #[cfg(test)]

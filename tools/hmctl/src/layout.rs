@@ -159,7 +159,7 @@ pub fn draw(l: &Layout) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
 
     pub const SAMPLE: &str = "paging: 2-level\npage_size: 4096\npmd_size: 4194304\n\

@@ -3,6 +3,7 @@
 //! kernel's own /proc files, and presents them as text or JSON.
 
 mod bench;
+mod census;
 mod debugfs;
 mod draw;
 mod events;
@@ -13,6 +14,7 @@ mod pkmap;
 mod pool;
 mod report;
 mod threads;
+mod workload;
 mod zones;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +52,51 @@ enum Command {
     Zones,
     /// The kernel's own pkmap (kmap()) slots that map a page right now
     Pkmap,
+    /// Every page of every zone by what uses it (free, anon, page cache,
+    /// shmem, page tables, slab, kernel stacks, vmalloc, zsmalloc, reserved,
+    /// ...), walked by the module now; in MiB per zone
+    Census {
+        /// Also draw it as SVG into FILE
+        #[arg(long, value_name = "FILE")]
+        svg: Option<std::path::PathBuf>,
+    },
+    /// From the census now: how much of what is in use must be in lowmem,
+    /// and whether it fits under each VMSPLIT choice, with and without
+    /// CONFIG_HIGHMEM
+    Whatif,
+    /// A live view like top: zones by census class, kernel pkmap and pool
+    /// use, refreshed every interval; plain text (works on a serial
+    /// console), or JSON lines with --json
+    Watch {
+        /// Seconds between samples
+        #[arg(long, default_value_t = 1.0, value_parser = positive)]
+        interval: f64,
+        /// Stop after this many samples (0: run until interrupted)
+        #[arg(long, default_value_t = 0)]
+        count: u64,
+    },
+    /// Run a named workload on Debian's fio and stress-ng (pagecache, anon,
+    /// tmpfs, metadata, swap, mix), with a census before, every interval
+    /// during, and after; report what it put in lowmem and highmem
+    Workload {
+        /// pagecache, anon, tmpfs, metadata, swap (to zram) or mix
+        name: String,
+        /// Size of the workload's data, in MiB
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+        mib: u64,
+        /// How long it runs at most
+        #[arg(long, default_value_t = 10.0, value_parser = positive)]
+        seconds: f64,
+        /// Seconds between census samples while it runs
+        #[arg(long, default_value_t = 1.0, value_parser = positive)]
+        interval: f64,
+        /// Directory on a disk filesystem for its files (pagecache, metadata)
+        #[arg(long, default_value = "/data")]
+        dir: std::path::PathBuf,
+        /// Write workload-NAME.txt, .json and .svg into this directory
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// hmkit's own mapping pool: window, slot counts, mapped slots
     Pool {
         /// Also draw the pool's and the kernel pkmap's slots as SVG into FILE
@@ -184,6 +231,33 @@ fn run(cli: Cli) -> Result<(), String> {
             let p = pkmap::parse(&fs.read("pkmap")?)?;
             output(json, &p, || pkmap::render(&p))
         }
+        Command::Census { svg } => {
+            let c = census::Census::parse(&fs.read("census")?)?;
+            if let Some(path) = svg {
+                let v = Version::parse(&fs.read("version")?)?;
+                let title = format!("Linux {} i386: every page by use, per zone (hmkit census)", v.kernel);
+                write_file(&path, &census::svg(&c, &title))?;
+            }
+            output(json, &c, || census::render(&c))
+        }
+        Command::Whatif => {
+            let c = census::Census::parse(&fs.read("census")?)?;
+            let l = layout::Layout::parse(&fs.read("layout")?)?;
+            let w = census::what_if(&c, &l)?;
+            output(json, &w, || census::render_what_if(&w))
+        }
+        Command::Watch { interval, count } => workload::watch(&fs, interval, count, json),
+        Command::Workload { name, mib, seconds, interval, dir, out } => {
+            let r = workload::run(&fs, &name, mib, seconds, interval, &dir)?;
+            if let Some(out) = out {
+                let v = Version::parse(&fs.read("version")?)?;
+                let title = format!("workload {name} ({mib} MiB) on Linux {} i386: census over time", v.kernel);
+                for p in workload::write_reports(&r, &out, &title)? {
+                    eprintln!("hmctl: wrote {}", p.display());
+                }
+            }
+            output(json, &r, || workload::render_run(&r))
+        }
         Command::Pool { svg } => {
             let p = pool::parse_pool(&fs.read("pool")?)?;
             if let Some(path) = svg {
@@ -301,6 +375,13 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+fn positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86400.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a number of seconds in (0, 86400]")),
+    }
+}
+
 fn read_report(path: &std::path::Path) -> Result<bench::Report, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: not a `hmctl bench --json-out` report: {e}", path.display()))
@@ -411,6 +492,10 @@ mod tests {
             "version --json",
             "report --json",
             "pkmap --json",
+            "census --json",
+            "whatif --json",
+            "watch --count 2 --json",
+            "workload anon --mib 32 --seconds 5 --json",
         ] {
             assert!(parse(args).json, "{args}");
         }

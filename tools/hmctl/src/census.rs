@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `hmctl census` and `hmctl whatif`: what every page of every zone is used
+//! for, from hmkit's `census` file, and what that use would need under each
+//! VMSPLIT choice of the i386 kernel.
+
+use crate::debugfs::{number, value_number};
+use crate::draw::{canvas, text};
+use crate::layout::Layout;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use svg::node::element::Rectangle;
+
+/// The classes, in the module's column order (src/logic/census.rs).
+pub const CLASSES: [&str; 14] = [
+    "free",
+    "pcp",
+    "anon",
+    "file_clean",
+    "file_dirty",
+    "file_writeback",
+    "shmem",
+    "pagetable",
+    "slab",
+    "kstack",
+    "vmalloc",
+    "zsmalloc",
+    "reserved",
+    "other",
+];
+
+/// One zone's row (or the total row), in pages.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Clone, Default)]
+pub struct ZoneCensus {
+    pub zone: String,
+    pub spanned: u64,
+    /// Pages per class.
+    pub classes: BTreeMap<String, u64>,
+    /// Pages mapped in the kernel's pkmap (each also in a class).
+    pub pkmap: u64,
+}
+
+impl ZoneCensus {
+    pub fn get(&self, class: &str) -> u64 {
+        self.classes.get(class).copied().unwrap_or(0)
+    }
+
+    /// Pages in use: all but free and pcp.
+    pub fn used(&self) -> u64 {
+        self.spanned.saturating_sub(self.get("free") + self.get("pcp"))
+    }
+}
+
+/// The whole `census` file.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Clone)]
+pub struct Census {
+    pub page_size: u64,
+    /// How long the module's walk took, in guest ns.
+    pub walk_ns: u64,
+    pub task_stack_frames: u64,
+    pub vmalloc_mapped_frames: u64,
+    pub zones: Vec<ZoneCensus>,
+    pub total: ZoneCensus,
+}
+
+impl Census {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let head: String = text.lines().take_while(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n");
+        let mut rows = text.lines().skip_while(|l| !l.starts_with("zone "));
+        let header: Vec<&str> = rows.next().ok_or("census: no table")?.split_whitespace().collect();
+        let mut want = vec!["zone", "spanned"];
+        want.extend(CLASSES);
+        want.push("pkmap");
+        if header != want {
+            return Err(format!("census: unexpected header {header:?}, want {want:?}"));
+        }
+        let mut zones = Vec::new();
+        for line in rows.take_while(|l| !l.trim().is_empty()) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() != want.len() {
+                return Err(format!("census: row {f:?} does not have {} columns", want.len()));
+            }
+            let n = |i: usize| number(f[i]);
+            let classes = CLASSES.iter().enumerate().map(|(i, c)| Ok((c.to_string(), n(2 + i)?))).collect::<Result<_, String>>()?;
+            zones.push(ZoneCensus { zone: f[0].into(), spanned: n(1)?, classes, pkmap: n(want.len() - 1)? });
+        }
+        let total = zones.pop().filter(|z| z.zone == "total").ok_or("census: no total row")?;
+        let c = Census {
+            page_size: value_number(&head, "page_size")?,
+            walk_ns: value_number(&head, "walk_ns")?,
+            task_stack_frames: value_number(&head, "task_stack_frames")?,
+            vmalloc_mapped_frames: value_number(&head, "vmalloc_mapped_frames")?,
+            zones,
+            total,
+        };
+        for z in c.zones.iter().chain([&c.total]) {
+            let sum: u64 = z.classes.values().sum();
+            if sum != z.spanned {
+                return Err(format!("census: zone {} classes add up to {sum}, not its {} spanned pages", z.zone, z.spanned));
+            }
+        }
+        Ok(c)
+    }
+
+    /// Only the zones that have pages.
+    pub fn populated(&self) -> impl Iterator<Item = &ZoneCensus> {
+        self.zones.iter().filter(|z| z.spanned > 0)
+    }
+
+    pub fn mib(&self, pages: u64) -> f64 {
+        (pages * self.page_size) as f64 / (1 << 20) as f64
+    }
+
+    /// Highmem zones' rows summed, and the others' (lowmem).
+    pub fn low_high(&self) -> (ZoneCensus, ZoneCensus) {
+        let mut low = ZoneCensus { zone: "lowmem".into(), ..Default::default() };
+        let mut high = ZoneCensus { zone: "highmem".into(), ..Default::default() };
+        for z in &self.zones {
+            let t = if z.zone == "HighMem" { &mut high } else { &mut low };
+            t.spanned += z.spanned;
+            t.pkmap += z.pkmap;
+            for (k, v) in &z.classes {
+                *t.classes.entry(k.clone()).or_default() += v;
+            }
+        }
+        (low, high)
+    }
+}
+
+/// The census as a table in MiB: a row per class, a column per zone.
+pub fn render(c: &Census) -> String {
+    let zones: Vec<&ZoneCensus> = c.populated().chain([&c.total]).collect();
+    let mut s = format!("{:<15}", "MiB");
+    for z in &zones {
+        s += &format!(" {:>10}", z.zone);
+    }
+    s += "\n";
+    let line = |s: &mut String, name: &str, f: &dyn Fn(&ZoneCensus) -> u64| {
+        *s += &format!("{name:<15}");
+        for z in &zones {
+            *s += &format!(" {:>10.1}", c.mib(f(z)));
+        }
+        *s += "\n";
+    };
+    for class in CLASSES {
+        line(&mut s, class, &|z| z.get(class));
+    }
+    line(&mut s, "= spanned", &|z| z.spanned);
+    line(&mut s, "(pkmap-mapped)", &|z| z.pkmap);
+    s += &format!(
+        "walk: {:.1} ms of guest time; {} task-stack frames, {} frames mapped in the vmalloc area\n",
+        c.walk_ns as f64 / 1e6,
+        c.task_stack_frames,
+        c.vmalloc_mapped_frames
+    );
+    s
+}
+
+/// A colour per class, for charts.
+pub fn colour(class: &str) -> &'static str {
+    match class {
+        "free" => "#eeeeee",
+        "pcp" => "#cccccc",
+        "anon" => "#e6550d",
+        "file_clean" => "#3182bd",
+        "file_dirty" => "#6baed6",
+        "file_writeback" => "#9ecae1",
+        "shmem" => "#31a354",
+        "pagetable" => "#756bb1",
+        "slab" => "#d62728",
+        "kstack" => "#8c564b",
+        "vmalloc" => "#bcbd22",
+        "zsmalloc" => "#17becf",
+        "reserved" => "#636363",
+        _ => "#f7b6d2",
+    }
+}
+
+/// One bar per populated zone, as long as the zone, split by class.
+pub fn svg(c: &Census, title: &str) -> String {
+    let (w, left, bar_w) = (1000.0, 110.0, 840.0);
+    let zones: Vec<&ZoneCensus> = c.populated().collect();
+    let h = 90.0 + zones.len() as f64 * 60.0 + 40.0 + 22.0 * CLASSES.len().div_ceil(4) as f64;
+    let longest = zones.iter().map(|z| z.spanned).max().unwrap_or(1).max(1) as f64;
+    let mut doc = canvas(w, h, title);
+    let mut y = 60.0;
+    for z in &zones {
+        doc = doc.add(text(format!("{} ({:.0} MiB)", z.zone, c.mib(z.spanned)), 10.0, y + 24.0));
+        let mut x = left;
+        for class in CLASSES {
+            let width = bar_w * z.get(class) as f64 / longest;
+            if width > 0.0 {
+                doc = doc.add(
+                    Rectangle::new()
+                        .set("x", x)
+                        .set("y", y + 8.0)
+                        .set("width", width)
+                        .set("height", 30.0)
+                        .set("fill", colour(class))
+                        .set("stroke", "#333")
+                        .set("stroke-width", 0.3),
+                );
+            }
+            x += width;
+        }
+        let used = c.mib(z.used());
+        doc = doc.add(text(format!("used {used:.0} MiB"), left, y + 52.0).set("font-size", 11));
+        y += 60.0;
+    }
+    y += 20.0;
+    for (i, class) in CLASSES.iter().enumerate() {
+        let (cx, cy) = (left + (i % 4) as f64 * 210.0, y + (i / 4) as f64 * 22.0);
+        doc = doc
+            .add(Rectangle::new().set("x", cx).set("y", cy - 11.0).set("width", 14).set("height", 14).set("fill", colour(class)).set("stroke", "#333"))
+            .add(text(format!("{class} {:.1} MiB", c.mib(c.total.get(class))), cx + 20.0, cy));
+    }
+    doc.to_string()
+}
+
+/// The VMSPLIT choices of arch/x86/Kconfig and their PAGE_OFFSET.
+pub const SPLITS: [(&str, u64); 5] = [
+    ("VMSPLIT_3G", 0xC000_0000),
+    ("VMSPLIT_3G_OPT", 0xB000_0000),
+    ("VMSPLIT_2G", 0x8000_0000),
+    ("VMSPLIT_2G_OPT", 0x7800_0000),
+    ("VMSPLIT_1G", 0x4000_0000),
+];
+
+/// Classes the kernel can only use from lowmem (it needs them mapped at
+/// all times): slab, kernel stacks, and whatever sits in lowmem now as
+/// reserved, page tables (the top levels always; the PTE pages too
+/// without CONFIG_HIGHPTE) or other kernel allocations.
+const LOWMEM_ONLY: [&str; 2] = ["slab", "kstack"];
+const LOWMEM_WHERE_THEY_ARE: [&str; 3] = ["reserved", "pagetable", "other"];
+
+/// One class in the what-if: where it is now, and whether it needs lowmem.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct WhatIfClass {
+    pub class: String,
+    pub lowmem_bytes: u64,
+    pub highmem_bytes: u64,
+    /// "lowmem" (must be mapped: needs lowmem wherever it goes), "highmem-capable"
+    /// (can live in highmem), or "as now" (the part in lowmem needs lowmem,
+    /// the part in highmem does not).
+    pub needs: String,
+}
+
+/// The verdict for one VMSPLIT choice.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct WhatIfSplit {
+    pub split: String,
+    pub page_offset: u64,
+    /// Lowmem this split gives on this machine, with CONFIG_HIGHMEM.
+    pub lowmem_bytes: u64,
+    pub highmem_bytes: u64,
+    /// With CONFIG_HIGHMEM: lowmem left after what must be in lowmem (negative: short by that much).
+    pub with_highmem_margin_bytes: i64,
+    /// Without CONFIG_HIGHMEM: the memory the kernel could use at all (no pkmap area).
+    pub without_highmem_usable_bytes: u64,
+    /// Without CONFIG_HIGHMEM: usable memory left after everything in use now.
+    pub without_highmem_margin_bytes: i64,
+    /// Whether this is the running kernel's split.
+    pub running: bool,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct WhatIf {
+    pub ram_bytes: u64,
+    pub used_bytes: u64,
+    pub lowmem_needed_bytes: u64,
+    /// __VMALLOC_RESERVE as this kernel has it: vmalloc_end - high_memory.
+    pub vmalloc_reserve_bytes: u64,
+    pub classes: Vec<WhatIfClass>,
+    pub splits: Vec<WhatIfSplit>,
+}
+
+/// The what-if from a census and the live layout. The top of the address
+/// space (fixmap, pkmap, LDT remap) does not depend on the split, so the
+/// end of the vmalloc area does not either; lowmem is what lies between
+/// PAGE_OFFSET and that end, less the vmalloc reserve, capped by RAM.
+/// Without CONFIG_HIGHMEM there is no pkmap, and the vmalloc area ends
+/// 2 pages below the LDT remap instead (pgtable_32_areas.h).
+pub fn what_if(c: &Census, l: &Layout) -> Result<WhatIf, String> {
+    let ps = c.page_size;
+    let (low, high) = c.low_high();
+    let ram = c.total.spanned * ps;
+    let reserve = l.vmalloc_end.checked_sub(l.high_memory).ok_or("layout: vmalloc_end below high_memory")?;
+    if high.spanned == 0 {
+        return Err("this machine has no highmem: every split leaves it all in lowmem".into());
+    }
+    let mut classes = Vec::new();
+    let mut needed = 0;
+    for class in CLASSES.iter().filter(|c| !matches!(**c, "free" | "pcp")) {
+        let (lo, hi) = (low.get(class) * ps, high.get(class) * ps);
+        let needs = if LOWMEM_ONLY.contains(class) {
+            needed += lo + hi;
+            "lowmem"
+        } else if LOWMEM_WHERE_THEY_ARE.contains(class) {
+            needed += lo;
+            "as now"
+        } else {
+            "highmem-capable"
+        };
+        classes.push(WhatIfClass { class: class.to_string(), lowmem_bytes: lo, highmem_bytes: hi, needs: needs.into() });
+    }
+    let used = (low.used() + high.used()) * ps;
+    let end_nohigh = l.ldt_base - 2 * l.page_size;
+    let splits = SPLITS
+        .iter()
+        .map(|&(name, po)| {
+            let lowmem = (l.vmalloc_end - po).saturating_sub(reserve).min(ram);
+            let usable = (end_nohigh - po).saturating_sub(reserve).min(ram);
+            WhatIfSplit {
+                split: name.into(),
+                page_offset: po,
+                lowmem_bytes: lowmem,
+                highmem_bytes: ram - lowmem,
+                with_highmem_margin_bytes: lowmem as i64 - needed as i64,
+                without_highmem_usable_bytes: usable,
+                without_highmem_margin_bytes: usable as i64 - used as i64,
+                running: po == l.page_offset,
+            }
+        })
+        .collect();
+    Ok(WhatIf { ram_bytes: ram, used_bytes: used, lowmem_needed_bytes: needed, vmalloc_reserve_bytes: reserve, classes, splits })
+}
+
+fn mib(b: u64) -> f64 {
+    b as f64 / (1 << 20) as f64
+}
+
+fn verdict(margin: i64) -> String {
+    if margin >= 0 {
+        format!("fits, {:.0} MiB to spare", mib(margin as u64))
+    } else {
+        format!("does NOT fit, short by {:.0} MiB", mib(margin.unsigned_abs()))
+    }
+}
+
+pub fn render_what_if(w: &WhatIf) -> String {
+    let mut s = format!(
+        "RAM {:.0} MiB, in use {:.0} MiB; of that, {:.0} MiB must be in lowmem\n\n",
+        mib(w.ram_bytes),
+        mib(w.used_bytes),
+        mib(w.lowmem_needed_bytes)
+    );
+    s += &format!("{:<15} {:>10} {:>10}  {}\n", "class (MiB)", "lowmem", "highmem", "needs");
+    for c in &w.classes {
+        s += &format!("{:<15} {:>10.1} {:>10.1}  {}\n", c.class, mib(c.lowmem_bytes), mib(c.highmem_bytes), c.needs);
+    }
+    s += &format!(
+        "\n{:<16} {:>11} {:>8} {:>8}  {:<36} {}\n",
+        "split", "PAGE_OFFSET", "lowmem", "highmem", "with CONFIG_HIGHMEM", "without CONFIG_HIGHMEM (usable MiB)"
+    );
+    for p in &w.splits {
+        s += &format!(
+            "{:<16} {:>#11x} {:>8.0} {:>8.0}  {:<36} {:.0}: {}\n",
+            format!("{}{}", p.split, if p.running { "*" } else { "" }),
+            p.page_offset,
+            mib(p.lowmem_bytes),
+            mib(p.highmem_bytes),
+            verdict(p.with_highmem_margin_bytes),
+            mib(p.without_highmem_usable_bytes),
+            verdict(p.without_highmem_margin_bytes)
+        );
+    }
+    s += "* the running kernel's split. \"must be in lowmem\": slab and kernel stacks wherever they are, \
+and the reserved, page-table and other pages that are in lowmem now.\n";
+    s
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    pub const SAMPLE: &str = "page_size: 4096\nwalk_ns: 41234567\ntask_stack_frames: 212\nvmalloc_mapped_frames: 1650\n\n\
+zone        spanned       free        pcp       anon file_clean file_dirty file_writeback      shmem  pagetable       slab     kstack    vmalloc   zsmalloc   reserved      other      pkmap\n\
+DMA            4095       3000          0          0          0          0              0          0          0          5          0          0          0        990        100          0\n\
+Normal       221182     180000        100       1000      10000        100              0        500        200      12000        212        600          0      15000       1470          0\n\
+HighMem      561154     499900         50      40000      20000          0              0       1000        100          0          0        100          4          0          0          3\n\
+Movable           0          0          0          0          0          0              0          0          0          0          0          0          0          0          0          0\n\
+total        786431     682900        150      41000      30000        100              0       1500        300      12005        212        700          4      15990       1570          3\n";
+
+    #[test]
+    fn parses_and_checks_the_sums() {
+        let c = Census::parse(SAMPLE).unwrap();
+        assert_eq!(c.zones.len(), 4);
+        assert_eq!(c.populated().count(), 3);
+        assert_eq!(c.total.get("anon"), 41000);
+        assert_eq!(c.zones[2].pkmap, 3);
+        let text = render(&c);
+        assert!(text.contains("anon"), "{text}");
+        // A row that does not add up is refused.
+        let bad = SAMPLE.replace("40000      20000", "40001      20000");
+        assert!(Census::parse(&bad).unwrap_err().contains("add up"));
+        assert!(Census::parse(&SAMPLE.replace(" pkmap\n", "\n")).is_err());
+    }
+
+    #[test]
+    fn svg_is_well_formed() {
+        let c = Census::parse(SAMPLE).unwrap();
+        let s = svg(&c, "census");
+        let texts = crate::draw::check(&s).unwrap().join("\n");
+        assert!(texts.contains("HighMem") && texts.contains("anon"), "{texts}");
+    }
+
+    fn layout() -> Layout {
+        Layout::parse(crate::layout::tests::SAMPLE).unwrap()
+    }
+
+    #[test]
+    fn what_if_follows_from_the_layout() {
+        let c = Census::parse(SAMPLE).unwrap();
+        let l = layout();
+        let w = what_if(&c, &l).unwrap();
+        let run = w.splits.iter().find(|s| s.running).expect("the running split is listed");
+        // Under the running split, lowmem is exactly the live lowmem.
+        assert_eq!(run.lowmem_bytes, l.high_memory - l.page_offset);
+        // Each step down of PAGE_OFFSET gives that much more lowmem, up to RAM.
+        let three = &w.splits[0];
+        let two = &w.splits[2];
+        assert_eq!(two.lowmem_bytes - three.lowmem_bytes, 0x4000_0000);
+        assert!(w.splits.iter().all(|s| s.lowmem_bytes + s.highmem_bytes == w.ram_bytes));
+        assert!(w.splits.iter().all(|s| s.lowmem_bytes <= w.ram_bytes));
+        // slab and kstack wherever they are, the rest of the lowmem-only classes where they are now.
+        let ps = 4096;
+        assert_eq!(w.lowmem_needed_bytes, (12005 + 212 + 15990 + 200 + 1570) * ps);
+        let text = render_what_if(&w);
+        assert!(text.contains("VMSPLIT_1G"), "{text}");
+    }
+}

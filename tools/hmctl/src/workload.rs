@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `hmctl watch` (a live view, refreshed every interval) and `hmctl
+//! workload` (run a named workload built on Debian's fio and stress-ng,
+//! sampling the census before, during and after, and report what it put
+//! where).
+
+use crate::census::{self, Census, CLASSES};
+use crate::debugfs::Debugfs;
+use crate::draw::{canvas, text};
+use crate::{pkmap, pool};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use svg::node::element::Polyline;
+
+/// One look at the machine: the census, and the mapping areas' use.
+#[derive(Debug, Serialize, Clone)]
+pub struct Sample {
+    /// Seconds since the watch or workload started.
+    pub t: f64,
+    pub census: Census,
+    pub pkmap_mapped: u64,
+    pub pkmap_slots: u64,
+    pub pool_in_use: u64,
+    pub pool_slots: u64,
+}
+
+pub fn sample(fs: &Debugfs, start: Instant) -> Result<Sample, String> {
+    let census = Census::parse(&fs.read("census")?)?;
+    let k = pkmap::parse(&fs.read("pkmap")?)?;
+    let p = pool::parse_pool(&fs.read("pool")?)?;
+    Ok(Sample {
+        t: start.elapsed().as_secs_f64(),
+        census,
+        pkmap_mapped: k.mapped,
+        pkmap_slots: k.last_pkmap,
+        pool_in_use: p.in_use,
+        pool_slots: p.slots,
+    })
+}
+
+/// The columns of the watch view: short names for the classes.
+const SHORT: [(&str, &str); 14] = [
+    ("free", "free"),
+    ("pcp", "pcp"),
+    ("anon", "anon"),
+    ("file_clean", "file"),
+    ("file_dirty", "dirty"),
+    ("file_writeback", "wback"),
+    ("shmem", "shmem"),
+    ("pagetable", "ptab"),
+    ("slab", "slab"),
+    ("kstack", "kstk"),
+    ("vmalloc", "vmal"),
+    ("zsmalloc", "zsm"),
+    ("reserved", "resv"),
+    ("other", "other"),
+];
+
+/// The watch view of one sample: a row per zone in MiB, then the pkmap
+/// and the pool. Plain text, for a serial console as for a terminal.
+pub fn render_sample(s: &Sample) -> String {
+    let c = &s.census;
+    let mut out = format!("hmkit watch  t={:.1}s  (MiB; census walk {:.1} ms)\n", s.t, c.walk_ns as f64 / 1e6);
+    out += &format!("{:<8}", "zone");
+    for (_, short) in SHORT {
+        out += &format!(" {short:>7}");
+    }
+    out += "\n";
+    for z in c.populated().chain([&c.total]) {
+        out += &format!("{:<8}", z.zone);
+        for (class, _) in SHORT {
+            out += &format!(" {:>7.1}", c.mib(z.get(class)));
+        }
+        out += "\n";
+    }
+    out += &format!(
+        "kernel pkmap: {} of {} slots mapped   hmkit pool: {} of {} slots in use\n",
+        s.pkmap_mapped, s.pkmap_slots, s.pool_in_use, s.pool_slots
+    );
+    out
+}
+
+/// `hmctl watch`: a sample every `interval`, `count` times (0: until
+/// interrupted); JSON lines with `json`.
+pub fn watch(fs: &Debugfs, interval: f64, count: u64, json: bool) -> Result<(), String> {
+    let start = Instant::now();
+    let clear = !json && std::io::stdout().is_terminal();
+    let mut n = 0;
+    loop {
+        let s = sample(fs, start)?;
+        if json {
+            println!("{}", serde_json::to_string(&s).map_err(|e| e.to_string())?);
+        } else {
+            if clear {
+                print!("\x1b[H\x1b[2J");
+            }
+            println!("{}", render_sample(&s));
+        }
+        n += 1;
+        if count != 0 && n >= count {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_secs_f64(interval));
+    }
+}
+
+/// The named workloads.
+pub const NAMES: [&str; 6] = ["pagecache", "anon", "tmpfs", "metadata", "swap", "mix"];
+
+/// What a workload's run recorded, and what it moved.
+#[derive(Debug, Serialize)]
+pub struct Run {
+    pub workload: String,
+    pub mib: u64,
+    pub seconds: f64,
+    pub commands: Vec<String>,
+    pub before: Sample,
+    /// While it ran, every interval.
+    pub during: Vec<Sample>,
+    pub after: Sample,
+    /// Per class, MiB: the highest value during the run minus before.
+    pub peak_delta_mib: BTreeMap<String, f64>,
+    /// Per class, MiB: after minus before.
+    pub after_delta_mib: BTreeMap<String, f64>,
+    /// Per class, MiB in highmem at the peak of each class.
+    pub peak_highmem_mib: BTreeMap<String, f64>,
+}
+
+/// A workload's processes and the state they need (mounts, swap) to undo.
+struct Running {
+    children: Vec<(String, Child)>,
+    undo: Vec<Vec<String>>,
+}
+
+fn sh(cmd: &[&str]) -> Result<(), String> {
+    let st = Command::new(cmd[0]).args(&cmd[1..]).status().map_err(|e| format!("{}: {e} (is it installed? workloads run on the Debian guest: qemu/run.sh --rootfs debian)", cmd[0]))?;
+    if !st.success() {
+        return Err(format!("`{}` failed: {st}", cmd.join(" ")));
+    }
+    Ok(())
+}
+
+fn spawn(cmd: Vec<String>) -> Result<(String, Child), String> {
+    let line = cmd.join(" ");
+    let child = Command::new(&cmd[0])
+        .args(&cmd[1..])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("{}: {e} (is it installed? workloads run on the Debian guest: qemu/run.sh --rootfs debian)", cmd[0]))?;
+    Ok((line, child))
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(String::from).collect()
+}
+
+/// fio writing `mib` MiB into `dir` through the page cache, then reading it back.
+fn fio_file(name: &str, dir: &Path, mib: u64, seconds: f64) -> Vec<String> {
+    words(&format!(
+        "fio --name={name} --directory={} --rw=readwrite --rwmixread=50 --bs=64k --size={mib}M \
+         --ioengine=psync --loops=1000 --runtime={}s --end_fsync=1 --output-format=terse",
+        dir.display(),
+        seconds.ceil() as u64
+    ))
+}
+
+fn start(name: &str, mib: u64, seconds: f64, dir: &Path) -> Result<Running, String> {
+    let mut r = Running { children: Vec::new(), undo: Vec::new() };
+    let secs = seconds.ceil() as u64;
+    let add = |r: &mut Running, which: &str| -> Result<(), String> {
+        match which {
+            "pagecache" => {
+                let d = dir.join("hmkit-pagecache");
+                std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+                r.undo.push(vec!["rm".into(), "-rf".into(), d.display().to_string()]);
+                r.children.push(spawn(fio_file("pagecache", &d, mib, seconds))?);
+            }
+            "anon" => {
+                r.children.push(spawn(words(&format!("stress-ng --vm 1 --vm-bytes {mib}M --vm-keep --timeout {secs}s --quiet")))?);
+            }
+            "tmpfs" => {
+                let d = std::env::temp_dir().join(format!("hmkit-tmpfs-{}", std::process::id()));
+                std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+                sh(&["mount", "-t", "tmpfs", "-o", &format!("size={}M", mib * 2), "hmkit-tmpfs", &d.display().to_string()])?;
+                r.undo.push(vec!["umount".into(), d.display().to_string()]);
+                r.children.push(spawn(fio_file("tmpfs", &d, mib, seconds))?);
+            }
+            "metadata" => {
+                let d = dir.join("hmkit-metadata");
+                std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+                r.undo.push(vec!["rm".into(), "-rf".into(), d.display().to_string()]);
+                // Many small files (about 4 per MiB asked, 1 KiB each), and directory churn.
+                let files = (mib * 64).max(256);
+                r.children.push(spawn(words(&format!(
+                    "fio --name=metadata --directory={} --nrfiles={files} --filesize=1k --rw=write --bs=1k \
+                     --ioengine=psync --openfiles=64 --create_on_open=1 --output-format=terse",
+                    d.display()
+                )))?);
+                r.children.push(spawn(words(&format!("stress-ng --dir 1 --dir-dirs 4096 --temp-path {} --timeout {secs}s --quiet", d.display())))?);
+            }
+            "swap" => {
+                let z = Path::new("/sys/block/zram0");
+                if !z.exists() {
+                    return Err("/sys/block/zram0 is missing: the kernel needs CONFIG_ZRAM".into());
+                }
+                std::fs::write(z.join("disksize"), format!("{}M", mib * 2)).map_err(|e| format!("zram0 disksize: {e}"))?;
+                sh(&["mkswap", "-q", "/dev/zram0"])?;
+                sh(&["swapon", "/dev/zram0"])?;
+                r.undo.push(words("swapoff /dev/zram0"));
+                r.undo.push(vec!["sh".into(), "-c".into(), "echo 1 > /sys/block/zram0/reset".into()]);
+                // Anonymous pages pushed out to zram with MADV_PAGEOUT, and touched back in.
+                r.children.push(spawn(words(&format!(
+                    "stress-ng --vm 1 --vm-bytes {mib}M --vm-keep --vm-madvise pageout --timeout {secs}s --quiet"
+                )))?);
+            }
+            other => return Err(format!("unknown workload '{other}'")),
+        }
+        Ok(())
+    };
+    let parts: &[&str] = if name == "mix" { &["pagecache", "anon", "tmpfs", "metadata"] } else { &[name] };
+    for p in parts {
+        if let Err(e) = add(&mut r, p) {
+            stop(&mut r);
+            return Err(e);
+        }
+    }
+    Ok(r)
+}
+
+/// Ends what is still running and undoes mounts and swap, newest first.
+fn stop(r: &mut Running) {
+    for (_, c) in &mut r.children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    while let Some(u) = r.undo.pop() {
+        let refs: Vec<&str> = u.iter().map(String::as_str).collect();
+        if let Err(e) = sh(&refs) {
+            eprintln!("hmctl: cleaning up: {e}");
+        }
+    }
+}
+
+/// Runs workload `name`: a census before, one every `interval` while it
+/// runs (for `seconds`, or until its tools end), and one after its tools
+/// ended but before its files, mounts and swap are undone.
+pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir: &Path) -> Result<Run, String> {
+    if !NAMES.contains(&name) {
+        return Err(format!("unknown workload '{name}': one of {}", NAMES.join(", ")));
+    }
+    let t0 = Instant::now();
+    let before = sample(fs, t0)?;
+    let mut r = start(name, mib, seconds, dir)?;
+    let commands = r.children.iter().map(|(l, _)| l.clone()).collect();
+    let mut during = Vec::new();
+    let result = (|| -> Result<(), String> {
+        let deadline = t0 + Duration::from_secs_f64(seconds);
+        loop {
+            std::thread::sleep(Duration::from_secs_f64(interval));
+            during.push(sample(fs, t0)?);
+            let mut all_done = true;
+            for (line, c) in &mut r.children {
+                match c.try_wait().map_err(|e| e.to_string())? {
+                    Some(st) if !st.success() => return Err(format!("`{line}` failed: {st}")),
+                    Some(_) => {}
+                    None => all_done = false,
+                }
+            }
+            if all_done || Instant::now() >= deadline {
+                return Ok(());
+            }
+        }
+    })();
+    // Tools still running at the deadline are stopped; what they made stays until after the last sample.
+    for (_, c) in &mut r.children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    let after = result.and_then(|()| sample(fs, t0));
+    stop(&mut r);
+    let after = after?;
+    let mut peak_delta_mib = BTreeMap::new();
+    let mut after_delta_mib = BTreeMap::new();
+    let mut peak_highmem_mib = BTreeMap::new();
+    let high = |s: &Sample, class: &str| s.census.low_high().1.get(class);
+    for class in CLASSES {
+        let b = before.census.total.get(class) as i64;
+        let peak = during.iter().chain([&after]).max_by_key(|s| s.census.total.get(class)).unwrap_or(&after);
+        peak_delta_mib.insert(class.to_string(), mib_of(&before.census, peak.census.total.get(class) as i64 - b));
+        after_delta_mib.insert(class.to_string(), mib_of(&before.census, after.census.total.get(class) as i64 - b));
+        peak_highmem_mib.insert(class.to_string(), mib_of(&before.census, high(peak, class) as i64));
+    }
+    Ok(Run {
+        workload: name.into(),
+        mib,
+        seconds: t0.elapsed().as_secs_f64(),
+        commands,
+        before,
+        during,
+        after,
+        peak_delta_mib,
+        after_delta_mib,
+        peak_highmem_mib,
+    })
+}
+
+fn mib_of(c: &Census, pages: i64) -> f64 {
+    (pages * c.page_size as i64) as f64 / (1 << 20) as f64
+}
+
+pub fn render_run(r: &Run) -> String {
+    let mut s = format!("workload {} ({} MiB, {:.1} s, {} samples)\n", r.workload, r.mib, r.seconds, r.during.len() + 2);
+    for c in &r.commands {
+        s += &format!("  $ {c}\n");
+    }
+    s += &format!("\n{:<15} {:>10} {:>10} {:>12} {:>10}\n", "class (MiB)", "before", "peak +", "in highmem", "after +");
+    for class in CLASSES {
+        let b = r.before.census.mib(r.before.census.total.get(class));
+        let (p, h, a) = (r.peak_delta_mib[class], r.peak_highmem_mib[class], r.after_delta_mib[class]);
+        if b == 0.0 && p.abs() < 0.05 && a.abs() < 0.05 {
+            continue;
+        }
+        s += &format!("{class:<15} {b:>10.1} {p:>+10.1} {h:>12.1} {a:>+10.1}\n");
+    }
+    s += "\n\"peak +\": the most during the run minus before; \"in highmem\": that class's highmem part at its peak.\n";
+    s
+}
+
+/// The classes over time: one line per class that moved, lowmem and highmem apart.
+pub fn svg(r: &Run, title: &str) -> String {
+    let samples: Vec<&Sample> = [&r.before].into_iter().chain(r.during.iter()).chain([&r.after]).collect();
+    let (w, panel_h, left) = (1000.0, 260.0, 70.0);
+    let plot_w = w - left - 200.0;
+    let tmax = samples.last().map_or(1.0, |s| s.t).max(0.001);
+    let moved: Vec<&str> = CLASSES.iter().copied().filter(|c| *c != "free" && (r.peak_delta_mib[*c].abs() >= 1.0 || r.after_delta_mib[*c].abs() >= 1.0)).collect();
+    let mut doc = canvas(w, 80.0 + 2.0 * (panel_h + 50.0), title);
+    for (i, (part, label)) in [(0usize, "lowmem (DMA + Normal)"), (1, "highmem")].into_iter().enumerate() {
+        let top = 60.0 + i as f64 * (panel_h + 50.0);
+        let series: Vec<(&str, Vec<f64>)> = moved
+            .iter()
+            .map(|c| {
+                let v = samples
+                    .iter()
+                    .map(|s| {
+                        let (lo, hi) = s.census.low_high();
+                        s.census.mib(if part == 0 { lo.get(c) } else { hi.get(c) })
+                    })
+                    .collect();
+                (*c, v)
+            })
+            .collect();
+        let vmax = series.iter().flat_map(|(_, v)| v.iter().copied()).fold(1.0f64, f64::max);
+        doc = doc.add(text(format!("{label}: MiB per class (max {vmax:.0})"), left, top - 8.0));
+        doc = doc.add(
+            svg::node::element::Rectangle::new()
+                .set("x", left)
+                .set("y", top)
+                .set("width", plot_w)
+                .set("height", panel_h)
+                .set("fill", "none")
+                .set("stroke", "#999"),
+        );
+        for (k, (c, v)) in series.iter().enumerate() {
+            let pts: Vec<String> = samples
+                .iter()
+                .zip(v)
+                .map(|(s, y)| format!("{:.1},{:.1}", left + plot_w * s.t / tmax, top + panel_h - panel_h * y / vmax))
+                .collect();
+            doc = doc.add(Polyline::new().set("points", pts.join(" ")).set("fill", "none").set("stroke", census::colour(c)).set("stroke-width", 2));
+            doc = doc.add(text(format!("{c} {:.0}", v.last().copied().unwrap_or(0.0)), left + plot_w + 10.0, top + 16.0 + 16.0 * k as f64).set("fill", census::colour(c)));
+        }
+        doc = doc.add(text(format!("{tmax:.0} s"), left + plot_w - 20.0, top + panel_h + 16.0));
+    }
+    doc.to_string()
+}
+
+/// Writes the run's report as OUT/workload-NAME.{txt,json,svg}.
+pub fn write_reports(r: &Run, out: &Path, title: &str) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let base = out.join(format!("workload-{}", r.workload));
+    let files = [
+        (base.with_extension("txt"), render_run(r)),
+        (base.with_extension("json"), serde_json::to_string_pretty(r).map_err(|e| e.to_string())?),
+        (base.with_extension("svg"), svg(r, title)),
+    ];
+    for (p, content) in &files {
+        std::fs::write(p, content).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_at(t: f64, anon_high: u64) -> Sample {
+        let mut census = Census::parse(crate::census::tests::SAMPLE).unwrap();
+        let shift = |z: &mut census::ZoneCensus| {
+            *z.classes.get_mut("anon").unwrap() += anon_high;
+            *z.classes.get_mut("free").unwrap() -= anon_high;
+        };
+        shift(&mut census.zones[2]);
+        shift(&mut census.total);
+        Sample { t, census, pkmap_mapped: 1, pkmap_slots: 1024, pool_in_use: 0, pool_slots: 1024 }
+    }
+
+    #[test]
+    fn watch_view_has_every_zone_and_class() {
+        let v = render_sample(&sample_at(1.0, 0));
+        for w in ["DMA", "Normal", "HighMem", "total", "anon", "ptab", "kernel pkmap: 1 of 1024"] {
+            assert!(v.contains(w), "{w}: {v}");
+        }
+        assert!(!v.contains("Movable"), "empty zones are left out: {v}");
+    }
+
+    #[test]
+    fn report_and_chart_of_a_run() {
+        let r = Run {
+            workload: "anon".into(),
+            mib: 64,
+            seconds: 3.0,
+            commands: vec!["stress-ng --vm 1".into()],
+            before: sample_at(0.0, 0),
+            during: vec![sample_at(1.0, 8192), sample_at(2.0, 16384)],
+            after: sample_at(3.0, 0),
+            peak_delta_mib: CLASSES.iter().map(|c| (c.to_string(), if *c == "anon" { 64.0 } else { 0.0 })).collect(),
+            after_delta_mib: CLASSES.iter().map(|c| (c.to_string(), 0.0)).collect(),
+            peak_highmem_mib: CLASSES.iter().map(|c| (c.to_string(), 0.0)).collect(),
+        };
+        let t = render_run(&r);
+        assert!(t.contains("anon") && t.contains("+64.0"), "{t}");
+        let s = svg(&r, "anon");
+        let texts = crate::draw::check(&s).unwrap().join("\n");
+        assert!(texts.contains("highmem") && texts.contains("anon"), "{texts}");
+    }
+
+    #[test]
+    fn unknown_workloads_are_refused_before_anything_runs() {
+        let fs = Debugfs::new("/nonexistent".into());
+        let e = run(&fs, "nope", 1, 1.0, 1.0, Path::new("/tmp")).unwrap_err();
+        assert!(e.contains("unknown workload") && e.contains("pagecache"), "{e}");
+    }
+}
