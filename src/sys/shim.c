@@ -242,7 +242,7 @@ int hmkit_task_stack_pfns(unsigned long *pfns, unsigned int max, unsigned int *n
 		for (k = 0; k < THREAD_SIZE / PAGE_SIZE; k++) {
 			const void *p = stack + k * PAGE_SIZE;
 
-			pfns[i++] = is_vmalloc_addr(p) ? vmalloc_to_pfn(p) : virt_to_pfn(p);
+			pfns[i++] = is_vmalloc_addr(p) ? vmalloc_to_pfn(p) : PHYS_PFN(__pa(p));
 		}
 	}
 	rcu_read_unlock();

@@ -1,0 +1,191 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The census against independent sources in the same guest: /proc/zoneinfo
+# (every zone's spanned pages, its free pages), /proc/meminfo (AnonPages,
+# Cached, Shmem, PageTables, Slab, KernelStack, VmallocUsed, HighFree), the
+# kernel's own tools/mm/page-types over /proc/kpageflags (when in the
+# guest), and memory a real tool adds: 64 MiB of tmpfs (dd), and on the
+# Debian root 64 MiB of anonymous memory (stress-ng) and of page cache
+# (fio on the scratch disk, /data). Then the what-if against the live layout.
+#
+# Tolerances (each stated where it is used): the census walks without locks
+# while the machine runs, so counts that move between two reads get slack;
+# the sums of its classes are exact.
+. "$(dirname "$0")/ktap.sh"
+hmkit_require_vm
+hmkit_load
+
+ktap_print_header
+ktap_set_plan 20
+
+C=$HMKIT_DEBUGFS/census
+MIB=256 # pages per MiB
+
+# census rows: zone spanned <14 classes> pkmap; columns 3..16 are the classes.
+census() { cat $C; }
+# col NAME [ZONE]: a class's pages (total row by default) in a census text on stdin.
+col() {
+	awk -v name="$1" -v zone="${2:-total}" '
+		$1 == "zone" { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$1 == zone && ("spanned" in c) { print $(c[name]); exit }'
+}
+
+snap=$(census)
+if [ -z "$snap" ]; then
+	hmkit_fail census_readable "cannot read $C"
+else
+	ktap_test_pass census_readable
+fi
+
+# 1. Every zone's classes add up to its spanned pages, which are zoneinfo's.
+bad=$(echo "$snap" | awk '
+	$1 == "zone" { h = 1; next }
+	h && NF == 17 { s = 0; for (i = 3; i <= 16; i++) s += $i; if (s != $2) print $1 ": classes " s " != spanned " $2 }')
+[ -z "$bad" ] && ktap_test_pass census_classes_sum_to_spanned || hmkit_fail census_classes_sum_to_spanned "$bad"
+
+zi=$(awk '/^Node 0, zone/ { z = $4 } z != "" && $1 == "spanned" { print z, $2 }' /proc/zoneinfo)
+bad=$(printf '%s\n---\n%s\n' "$zi" "$(echo "$snap" | awk '$1 == "zone" { h = 1; next } h && NF == 17 && $1 != "total" { print $1, $2 }')" | awk '
+	$1 == "---" { t = 1; next }
+	!t { z[$1] = $2; n++; next }
+	{ m++; if (z[$1] != $2) print $1 ": census " $2 ", zoneinfo " z[$1] }
+	END { if (n != m) print n " zones in zoneinfo, " m " in the census" }')
+[ -z "$bad" ] && ktap_test_pass census_spanned_is_zoneinfos || hmkit_fail census_spanned_is_zoneinfos "$bad"
+
+# 2. Free pages per zone: the buddy blocks the walk found against the
+# zone's NR_FREE_PAGES. Slack: 1024 pages (4 MiB) move between the reads.
+bad=$(printf '%s\n---\n%s\n' "$(awk '/^Node 0, zone/ { z = $4 } z != "" && $1 == "pages" && $2 == "free" { print z, $3 }' /proc/zoneinfo)" \
+	"$(census | awk '$1 == "zone" { h = 1; next } h && NF == 17 && $1 != "total" { print $1, $3 }')" | awk '
+	$1 == "---" { t = 1; next }
+	!t { f[$1] = $2; next }
+	{ d = f[$1] - $2; if (d < 0) d = -d; if (d > 1024) print $1 ": census free " $2 ", zoneinfo " f[$1] }')
+[ -z "$bad" ] && ktap_test_pass census_free_is_zoneinfos || hmkit_fail census_free_is_zoneinfos "$bad"
+
+# 3. /proc/meminfo, kB, against the classes; read right after a census.
+# near NAME OURS_KB THEIRS_KB SLACK_KB PERCENT: |ours - theirs| <= slack + percent of theirs.
+near() {
+	if awk -v a="$2" -v b="$3" -v s="$4" -v p="$5" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= s + b * p / 100) }'; then
+		ktap_test_pass "$1"
+	else
+		hmkit_fail "$1" "census $2 kB, /proc/meminfo $3 kB (allowed: $4 kB + $5%)"
+	fi
+}
+snap=$(census)
+mi() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+kb() { echo "$snap" | col "$1" "${2:-total}" | awk '{ print $1 * 4 }'; }
+sum_kb() {
+	t=0
+	for c in "$@"; do t=$((t + $(kb "$c"))); done
+	echo $t
+}
+# The anon class also holds anonymous pages no longer mapped (being freed,
+# in the swap cache), which AnonPages does not count: 2 MiB + 5%.
+near census_anon_is_anonpages "$(kb anon)" "$(mi AnonPages)" 2048 5
+# Cached + Buffers is the page cache and shmem less the swap cache.
+near census_file_and_shmem_is_cached_plus_buffers "$(sum_kb file_clean file_dirty file_writeback shmem)" \
+	$(($(mi Cached) + $(mi Buffers) + $(mi SwapCached))) 2048 5
+near census_shmem_is_shmem "$(kb shmem)" "$(mi Shmem)" 1024 5
+# Page tables are a page type and NR_PAGETABLE moves with it (the PAE top
+# level, a few pages, is neither): 256 kB.
+near census_pagetable_is_pagetables "$(kb pagetable)" "$(mi PageTables)" 256 2
+# Slab counts slab pages only; meminfo's Slab also has large kmalloc()s: 4 MiB + 10%.
+near census_slab_is_slab "$(kb slab)" $(($(mi SReclaimable) + $(mi SUnreclaim))) 4096 10
+# KernelStack also counts the idle tasks' stacks, which are not in the task list: 8 kB a CPU + 64 kB.
+near census_kstack_is_kernelstack "$(kb kstack)" "$(mi KernelStack)" $((8 * $(grep -c ^processor /proc/cpuinfo) + 64)) 2
+# VmallocUsed counts vmalloc()ed pages; the class also has vmap()ed ones, and
+# loses those that are something else first: 2 MiB + 10%.
+near census_vmalloc_is_vmallocused "$(kb vmalloc)" "$(mi VmallocUsed)" 2048 10
+near census_highmem_free_is_highfree "$(kb free HighMem)" "$(mi HighFree)" 4096 0
+
+# 4. page-types, the kernel's own tool, over /proc/kpageflags: pages with
+# a flag in each zone's pfn range, against the census class taken just
+# before. Slack: 2 MiB + 2% (page-types itself holds about 1 MiB of
+# anonymous memory while it reads).
+pt=$(command -v page-types || true)
+zones=$(awk '/^Node 0, zone/ { z = $4 } z != "" && $1 == "spanned" { sp = $2 } z != "" && $1 == "start_pfn:" && sp > 0 { print z, $2, $2 + sp; z = "" }' /proc/zoneinfo)
+pt_check() {
+	name=$1 flag=$2 class=$3
+	if [ -z "$pt" ]; then
+		hmkit_skip "$name" "page-types is not in this guest (tools/build-page-types.sh)"
+		return
+	fi
+	snap=$(census)
+	bad=$(echo "$zones" | while read -r z lo hi; do
+		n=$("$pt" -a "$lo,$hi" -b "$flag" 2>/dev/null | awk '$1 == "total" { print $2 }' | tail -n1)
+		ours=$(echo "$snap" | col "$class" "$z")
+		awk -v z="$z" -v a="${ours:-x}" -v b="${n:-x}" 'BEGIN {
+			if (a !~ /^[0-9]+$/ || b !~ /^[0-9]+$/) { print z ": census " a ", page-types " b; exit }
+			d = a - b; if (d < 0) d = -d; if (d > 512 + b * 2 / 100) print z ": census " a ", page-types " b }'
+	done)
+	[ -z "$bad" ] && ktap_test_pass "$name" || hmkit_fail "$name" "$bad"
+}
+pt_check census_anon_is_page_types_anonymous anonymous anon
+pt_check census_slab_is_page_types_slab slab slab
+pt_check census_pagetable_is_page_types_pgtable pgtable pagetable
+
+# 5. Memory a real tool adds moves the matching class by as much, in MiB:
+# within 10% + 4 MiB of what was added.
+moved() {
+	name=$1 class=$2 want=$3 before=$4 after=$5
+	d=$(( ($(echo "$after" | col "$class") - $(echo "$before" | col "$class")) / MIB ))
+	if awk -v d=$d -v w=$want 'BEGIN { e = d - w; if (e < 0) e = -e; exit !(e <= 4 + w / 10) }'; then
+		hmkit_msg "$name: $class +$d MiB"
+		ktap_test_pass "$name"
+	else
+		hmkit_fail "$name" "$class moved by $d MiB, not $want"
+	fi
+}
+t=/tmp/hmkit-census-tmpfs
+mkdir -p $t && mount -t tmpfs -o size=128m hmkit-census $t
+b=$(census)
+dd if=/dev/zero of=$t/fill bs=1M count=64 2>/dev/null
+a=$(census)
+moved census_tmpfs_64m_is_shmem shmem 64 "$b" "$a"
+umount $t
+
+if command -v stress-ng >/dev/null; then
+	b=$(census)
+	stress-ng --vm 1 --vm-bytes 64M --vm-keep --vm-populate --timeout 60s --quiet &
+	sp=$!
+	# Wait until the worker holds its 64 MiB (anon grows by >= 60 MiB), at most 40 s.
+	i=0
+	while [ $i -lt 40 ]; do
+		sleep 1
+		a=$(census)
+		[ $(( ($(echo "$a" | col anon) - $(echo "$b" | col anon)) / MIB )) -lt 60 ] || break
+		i=$((i + 1))
+	done
+	kill $sp 2>/dev/null
+	wait $sp 2>/dev/null
+	moved census_stress_ng_64m_is_anon anon 64 "$b" "$a"
+else
+	hmkit_skip census_stress_ng_64m_is_anon "no stress-ng: on the Debian root (qemu/run.sh --rootfs debian)"
+fi
+
+if command -v fio >/dev/null && mountpoint -q /data 2>/dev/null; then
+	sync
+	b=$(census)
+	fio --name=census --directory=/data --rw=write --bs=1M --size=64M --ioengine=psync --end_fsync=1 --output-format=terse >/dev/null
+	a=$(census)
+	rm -f /data/census.0.0
+	moved census_fio_64m_is_page_cache file_clean 64 "$b" "$a"
+else
+	hmkit_skip census_fio_64m_is_page_cache "no fio or no /data: on the Debian root with a disk (qemu/run.sh --rootfs debian --disk 1G)"
+fi
+
+# 6. The what-if follows from the live layout: under the running split,
+# lowmem is the last lowmem frame of /proc/zoneinfo; each split's lowmem
+# and highmem add up to the census's RAM.
+w=$(hmctl whatif --json)
+low=$(awk '/^Node 0, zone/ { z = $4 } z == "Normal" && $1 == "spanned" { sp = $2 } z == "Normal" && $1 == "start_pfn:" { print ($2 + sp) * 4096; exit }' /proc/zoneinfo)
+run_low=$(echo "$w" | awk '/"lowmem_bytes"/ { l = $2 } /"running": true/ { gsub(",", "", l); print l }')
+[ -n "$low" ] && [ "$run_low" = "$low" ] && ktap_test_pass whatif_running_split_is_live_lowmem ||
+	hmkit_fail whatif_running_split_is_live_lowmem "whatif says $run_low, zoneinfo $low"
+bad=$(echo "$w" | awk '
+	/"ram_bytes"/ { gsub(",", "", $2); ram = $2 }
+	/"split"/ { s = $2; sp = 1 }
+	sp && /"lowmem_bytes"/ { gsub(",", "", $2); lo = $2 }
+	sp && /"highmem_bytes"/ { gsub(",", "", $2); if (lo + $2 != ram) print s " " lo " + " $2 " != " ram; n++ }
+	END { if (n != 5) print n " splits, not 5" }')
+[ -z "$bad" ] && ktap_test_pass whatif_splits_add_up_to_ram || hmkit_fail whatif_splits_add_up_to_ram "$bad"
+
+hmkit_finished
