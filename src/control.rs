@@ -283,7 +283,7 @@ impl Objects {
             match &o.kind {
                 Kind::Page { page, kmap_addr, roundtrips, pool } => writeln!(
                     out,
-                    "page {} pfn={} phys={:#x} zone={} highmem={} kmaps={} kmap_vaddr={:#010x} roundtrips={} pool_maps={} pool_slot={}",
+                    "page {} pfn={} phys={:#x} zone={} highmem={} kmaps={} kmap_vaddr={:#010x} roundtrips={} pool_maps={} pool_slot={} page_address={:#010x}",
                     o.id,
                     page.pfn(),
                     page.phys(),
@@ -293,7 +293,8 @@ impl Objects {
                     kmap_addr,
                     roundtrips,
                     pool.iter().flatten().count(),
-                    pool.iter().flatten().next().map_or(-1, |h| h.slot() as i64)
+                    pool.iter().flatten().next().map_or(-1, |h| h.slot() as i64),
+                    page.kernel_address()
                 )?,
                 Kind::Vmalloc { buf } => {
                     let pages = buf.len().div_ceil(PAGE_SIZE);

@@ -7,7 +7,7 @@ hmkit_require_vm
 hmkit_load
 
 ktap_print_header
-ktap_set_plan 4
+ktap_set_plan 8
 
 out=$(hmctl explain --json)
 n=$(echo "$out" | grep -c '"claim":')
@@ -35,5 +35,18 @@ if [ "$(verdict direct_map_896mb)" = $want ]; then ktap_test_pass explain_896mb_
 want=holds
 grep -q '^paging: 3-level PAE' $HMKIT_DEBUGFS/layout && want=differs
 if [ "$(verdict pkmap_4mb_1024_pages)" = $want ]; then ktap_test_pass explain_pkmap_size_verdict; else hmkit_fail explain_pkmap_size_verdict "got $(verdict pkmap_4mb_1024_pages)"; fi
+
+# Shown live with hmctl's own workload and the census: process memory,
+# page cache (tmpfs here, a disk file on the Debian root) and, with
+# CONFIG_HIGHPTE, page tables land in HighMem; a highmem page has a kernel
+# address only while kmap()ed.
+for id in highmem_holds_process_memory highmem_holds_page_cache highmem_holds_page_tables highmem_page_has_no_kernel_address; do
+	v=$(verdict $id)
+	if [ "$v" = holds ]; then
+		ktap_test_pass "explain_$id"
+	else
+		hmkit_fail "explain_$id" "got '$v': $(echo "$out" | awk -v id="\"$id\"," '$1 == "\"id\":" && $2 == id { f = 1 } f && $1 == "\"live\":" { print; exit }')"
+	fi
+done
 
 hmkit_finished

@@ -302,11 +302,16 @@ pub fn set_ratios(rows: &mut [Row]) {
 }
 
 pub fn bench(fs: &Debugfs, runs: usize, threads_list: &[usize], how: Plan) -> Result<Vec<Row>, String> {
+    bench_some(fs, &MECHANISMS, runs, threads_list, how)
+}
+
+/// [`bench`] for some of the mechanisms only.
+pub fn bench_some(fs: &Debugfs, mechanisms: &[&str], runs: usize, threads_list: &[usize], how: Plan) -> Result<Vec<Row>, String> {
     let slots = value_number(&fs.read("pool")?, "slots")?;
     let last_pkmap = value_number(&fs.read("layout")?, "last_pkmap")?;
     let mut rows = Vec::new();
     for &threads in threads_list {
-        for mech in MECHANISMS {
+        for &mech in mechanisms {
             let (iters, wset) = plan(mech, slots, last_pkmap, threads, how);
             let mut ns = Vec::new();
             let mut fl = Vec::new();

@@ -20,6 +20,61 @@ pub struct Live {
     pub vmalloc_pages: Option<(u64, u64)>,
     /// HighFree and LowFree drops (kB) while hmctl touched `user_kb`.
     pub user_alloc: Option<(u64, u64, u64)>,
+    /// What the census saw hmctl's own workload add, by kind.
+    pub census: Option<CensusExperiment>,
+    /// A highmem page's kernel address before, while and after kmap().
+    pub address: Option<AddressExperiment>,
+    /// kmap() and kmap_local on one CPU and on all.
+    pub scaling: Option<Scaling>,
+}
+
+/// Pages a kind of memory grew by, and how many of them are in highmem.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Grew {
+    pub pages: i64,
+    pub highmem: i64,
+}
+
+impl Grew {
+    fn share(&self) -> f64 {
+        if self.pages <= 0 {
+            0.0
+        } else {
+            100.0 * self.highmem as f64 / self.pages as f64
+        }
+    }
+    fn show(&self, what: &str) -> String {
+        format!("{what} +{}, {:.0}% of it in HighMem", human(self.pages.max(0) as u64 * 4096), self.share())
+    }
+}
+
+/// The census before and after hmctl itself touched 64 MiB of anonymous
+/// memory, one page in each 4 MiB of a 512 MiB mapping (a page table per
+/// touch), and wrote a 32 MiB file.
+#[derive(Debug, Clone, Default)]
+pub struct CensusExperiment {
+    pub anon: Grew,
+    pub pagetable: Grew,
+    pub file: Grew,
+    /// Where the file went, e.g. `/data (ext4)`.
+    pub file_where: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AddressExperiment {
+    pub pfn: u64,
+    pub before: u64,
+    pub kmap_vaddr: u64,
+    pub during: u64,
+    pub after: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Scaling {
+    pub cpus: usize,
+    /// ns per op with all CPUs over ns per op with one (each over all threads' ops).
+    pub kmap: f64,
+    pub kmap_local: f64,
 }
 
 impl Live {
@@ -358,6 +413,97 @@ fn claims() -> Vec<Claim> {
             },
         },
         Claim {
+            id: "highmem_holds_process_memory",
+            claim: "Process memory is preferably allocated from ZONE_HIGHMEM.",
+            source: "003_85f0d9cfd07c25ec.txt",
+            check: |v| match &v.census {
+                Some(c) => (
+                    c.anon.show("hmctl touched 64 MiB: the census's anon"),
+                    c.anon.pages > 0 && c.anon.share() >= 75.0,
+                    "census classes before and after: GFP_HIGHUSER_MOVABLE tries HighMem first".into(),
+                ),
+                None => ("not measured (no census file)".into(), false, "hmkit's census could not be read".into()),
+            },
+        },
+        Claim {
+            id: "highmem_holds_page_cache",
+            claim: "The page cache is preferably allocated from ZONE_HIGHMEM.",
+            source: "003_85f0d9cfd07c25ec.txt",
+            check: |v| match &v.census {
+                Some(c) => (
+                    c.file.show(&format!("a 32 MiB file on {}: page cache (with shmem)", c.file_where)),
+                    c.file.pages > 0 && c.file.share() >= 75.0,
+                    "file pages are allocated with the mapping's gfp mask, GFP_HIGHUSER_MOVABLE for regular files and tmpfs".into(),
+                ),
+                None => ("not measured (no census file)".into(), false, "hmkit's census could not be read".into()),
+            },
+        },
+        Claim {
+            id: "highmem_holds_page_tables",
+            claim: "Page tables are preferably allocated from ZONE_HIGHMEM.",
+            source: "003_85f0d9cfd07c25ec.txt",
+            check: |v| match &v.census {
+                Some(c) => (
+                    c.pagetable.show("a 512 MiB mapping touched every 4 MiB: page tables"),
+                    c.pagetable.pages > 0 && c.pagetable.share() >= 75.0,
+                    "only with CONFIG_HIGHPTE, and only user PTE pages (GFP_PGTABLE_USER | __GFP_HIGHMEM); upper levels and kernel page tables stay in lowmem".into(),
+                ),
+                None => ("not measured (no census file)".into(), false, "hmkit's census could not be read".into()),
+            },
+        },
+        Claim {
+            id: "highmem_page_has_no_kernel_address",
+            claim: "A highmem page is not permanently mapped into the kernel's address space: it has a kernel address only while it is mapped.",
+            source: "002_1d4eb5f88a73f4a1.txt, 000_71817dd6d310303d.txt",
+            check: |v| match &v.address {
+                Some(a) => (
+                    format!(
+                        "highmem pfn {}: page_address() {:#x}, then {:#010x} while kmap()ed (kmap returned {:#010x}), {:#x} after kunmap and a pkmap flush",
+                        a.pfn, a.before, a.during, a.kmap_vaddr, a.after
+                    ),
+                    a.before == 0 && a.after == 0 && a.during == a.kmap_vaddr && a.during >= v.l.pkmap_base && a.during < v.l.pkmap_end,
+                    "page_address() looks highmem pages up in the pkmap's hash table; lowmem pages answer __va(pfn << PAGE_SHIFT)".into(),
+                ),
+                None => ("not measured (hmkit's control file not writable)".into(), false, "could not allocate a page through hmkit".into()),
+            },
+        },
+        Claim {
+            id: "linear_map_reaches_about_1gb",
+            claim: "With a simple linear map, the 1 GiB kernel space (0xC0000000-0xFFFFFFFF) could reach only the first 1 GiB of physical memory.",
+            source: "000_71817dd6d310303d.txt, 003_85f0d9cfd07c25ec.txt",
+            check: |v| {
+                let kernel = (1u64 << 32) - v.l.page_offset;
+                let direct = v.l.high_memory - v.l.page_offset;
+                (
+                    format!(
+                        "kernel space {}, of which {} is the direct map; the other {} of RAM (HighTotal) is reachable only through kmap/vmap",
+                        human(kernel),
+                        human(direct),
+                        human(v.m.high_total_kb * 1024)
+                    ),
+                    kernel == 1 << 30 && direct < kernel,
+                    "and less than 1 GiB in fact: vmalloc, pkmap, fixmap, cpu_entry_area and LDT take the top of it".into(),
+                )
+            },
+        },
+        Claim {
+            id: "kmap_global_lock_smp_bottleneck",
+            claim: "kmap() allocates its mappings under a global lock, which can become a bottleneck on SMP; kmap_atomic() (now kmap_local) takes no lock.",
+            source: "003_85f0d9cfd07c25ec.txt",
+            check: |v| match &v.scaling {
+                Some(s) if s.cpus > 1 => (
+                    format!(
+                        "time per op with {} CPUs over time with one: kmap() of mapped pages {:.2}, kmap_local {:.2} (hmctl bench)",
+                        s.cpus, s.kmap, s.kmap_local
+                    ),
+                    s.kmap > s.kmap_local * 1.2,
+                    "every kmap() and kunmap() takes kmap_lock (a spinlock with interrupts off); kmap_local maps into per-CPU fixmap slots. Under QEMU TCG the ratio is indicative only".into(),
+                ),
+                Some(s) => (format!("{} CPU online: nothing to contend", s.cpus), false, "needs 2 or more CPUs".into()),
+                None => ("not measured (the bench file failed)".into(), false, "could not run hmkit's bench".into()),
+            },
+        },
+        Claim {
             id: "two_gb_half_highmem",
             claim: "With 2 GiB of RAM, slightly more than half is highmem.",
             source: "003_85f0d9cfd07c25ec.txt",
@@ -404,9 +550,15 @@ pub fn explain(fs: &Debugfs) -> Result<Vec<Verdict>, String> {
         kernel: crate::debugfs::Version::parse(&fs.read("version")?)?.kernel,
         vmalloc_pages: None,
         user_alloc: None,
+        census: None,
+        address: None,
+        scaling: None,
     };
     live.vmalloc_pages = vmalloc_experiment(fs).ok();
     live.user_alloc = user_experiment().ok();
+    live.census = census_experiment(fs).ok();
+    live.address = address_experiment(fs).ok();
+    live.scaling = scaling_experiment(fs).ok();
     Ok(claims()
         .into_iter()
         .map(|c| {
@@ -463,6 +615,124 @@ fn user_experiment() -> Result<(u64, u64, u64), String> {
     let after = MemInfo::read()?;
     drop(v);
     Ok(((size / 1024) as u64, before.high_free_kb.saturating_sub(after.high_free_kb), before.low_free_kb.saturating_sub(after.low_free_kb)))
+}
+
+/// Where hmctl can write a file that goes through the page cache: the
+/// first of /data, /var/tmp and /tmp, by the filesystem it is on.
+fn file_place() -> Result<(std::path::PathBuf, String), String> {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").map_err(|e| format!("/proc/self/mounts: {e}"))?;
+    let fs_of = |p: &str| {
+        mounts
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.len() > 2 && (p == f[1] || p.starts_with(&format!("{}/", f[1].trim_end_matches('/'))))).then(|| (f[1].len(), f[2].to_string()))
+            })
+            .max()
+            .map(|(_, t)| t)
+    };
+    for p in ["/data", "/var/tmp", "/tmp"] {
+        if let Some(t) = fs_of(p).filter(|t| matches!(t.as_str(), "ext4" | "ext3" | "ext2" | "xfs" | "btrfs" | "tmpfs")) {
+            if std::path::Path::new(p).is_dir() {
+                return Ok((std::path::PathBuf::from(p), format!("{p} ({t})")));
+            }
+        }
+    }
+    Err("no disk filesystem or tmpfs to write to".into())
+}
+
+fn census_experiment(fs: &Debugfs) -> Result<CensusExperiment, String> {
+    use crate::census::Census;
+    let (dir, file_where) = file_place()?;
+    let path = dir.join(format!("hmctl-explain-{}", std::process::id()));
+    let before = Census::parse(&fs.read("census")?)?;
+    let mut anon = vec![0u8; 64 << 20];
+    for i in (0..anon.len()).step_by(4096) {
+        anon[i] = 1;
+    }
+    // Zeroed and untouched: the kernel maps pages only where it is written.
+    let mut sparse = vec![0u8; 512 << 20];
+    for i in (0..sparse.len()).step_by(4 << 20) {
+        sparse[i] = 1;
+    }
+    std::hint::black_box((&anon, &sparse));
+    let written = std::fs::write(&path, vec![7u8; 32 << 20]).map_err(|e| format!("{}: {e}", path.display()));
+    let after = written.and_then(|()| fs.read("census").and_then(|t| Census::parse(&t)));
+    let _ = std::fs::remove_file(&path);
+    let after = after?;
+    let grew = |classes: &[&str]| {
+        let sum = |c: &Census, high: bool| -> i64 {
+            let (lo, hi) = c.low_high();
+            let z = if high { hi } else { lo };
+            classes.iter().map(|k| z.get(k) as i64).sum()
+        };
+        let high = sum(&after, true) - sum(&before, true);
+        Grew { pages: high + sum(&after, false) - sum(&before, false), highmem: high }
+    };
+    Ok(CensusExperiment {
+        anon: grew(&["anon"]),
+        pagetable: grew(&["pagetable"]),
+        file: grew(&["file_clean", "file_dirty", "file_writeback", "shmem"]),
+        file_where,
+    })
+}
+
+/// `key=value` field `key` of the control file's line `kind id ...`.
+fn control_field(text: &str, kind: &str, id: &str, key: &str) -> Option<u64> {
+    text.lines()
+        .find(|l| {
+            let mut f = l.split_whitespace();
+            f.next() == Some(kind) && f.next() == Some(id)
+        })?
+        .split_whitespace()
+        .find_map(|f| f.strip_prefix(&format!("{key}=")))
+        .and_then(|v| crate::debugfs::number(v).ok())
+}
+
+fn address_experiment(fs: &Debugfs) -> Result<AddressExperiment, String> {
+    let w = |cmd: String| fs.write("control", cmd.as_bytes()).map_err(|e| format!("{}: {e}", cmd.trim()));
+    let before = fs.read("control")?;
+    w("alloc 1\n".into())?;
+    let listing = fs.read("control")?;
+    let old: Vec<&str> = before.lines().filter(|l| l.starts_with("page ")).filter_map(|l| l.split_whitespace().nth(1)).collect();
+    let id = listing
+        .lines()
+        .filter(|l| l.starts_with("page "))
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .find(|id| !old.contains(id))
+        .ok_or("no new page in the control listing")?
+        .to_string();
+    let r = (|| {
+        // A fresh page may still have a stale pkmap entry of its last owner: flush them.
+        w("pkmap-flush\n".into())?;
+        let field = |key: &str| -> Result<u64, String> {
+            control_field(&fs.read("control")?, "page", &id, key).ok_or_else(|| format!("no {key} for page {id}"))
+        };
+        let pfn = field("pfn")?;
+        let before = field("page_address")?;
+        w(format!("kmap {id}\n"))?;
+        let (kmap_vaddr, during) = (field("kmap_vaddr")?, field("page_address")?);
+        w(format!("kunmap {id}\n"))?;
+        w("pkmap-flush\n".into())?;
+        let after = field("page_address")?;
+        Ok(AddressExperiment { pfn, before, kmap_vaddr, during, after })
+    })();
+    let _ = w(format!("free {id}\n"));
+    r
+}
+
+fn scaling_experiment(fs: &Debugfs) -> Result<Scaling, String> {
+    let cpus = crate::threads::cpus();
+    if cpus < 2 {
+        return Ok(Scaling { cpus, ..Default::default() });
+    }
+    let rows = crate::bench::bench_some(fs, &["kmap_hit", "kmap_local"], 1, &[1, cpus], crate::bench::Plan::Quick)?;
+    let ns = |m: &str, t: usize| rows.iter().find(|r| r.mechanism == m && r.threads == t).map(|r| r.ns_per_op).ok_or("bench row missing");
+    Ok(Scaling {
+        cpus,
+        kmap: ns("kmap_hit", cpus)? / ns("kmap_hit", 1)?,
+        kmap_local: ns("kmap_local", cpus)? / ns("kmap_local", 1)?,
+    })
 }
 
 pub fn render(vs: &[Verdict]) -> String {
