@@ -71,6 +71,24 @@ PROFILE ?= pool_miss 20000 2048
 profile:
 	tools/profile.sh $(BENCH_FLAVOUR) $(PROFILE)
 
+# Every named workload (hmctl workload: pagecache, anon, tmpfs, metadata,
+# swap, mix) at full size on the Debian root with a scratch disk, on both
+# page-table formats: results/workloads/FLAVOUR/workload-NAME.{txt,json,svg}
+# (census before, every second during and after; what-if at the busiest
+# sample), and the census and what-if of the idle guest beside them.
+WORKLOAD_FLAVOURS ?= plain pae
+WORKLOAD_MIB ?= 256
+WORKLOAD_SECONDS ?= 60
+workloads:
+	qemu/mkrootfs.sh debian >/dev/null
+	for f in $(WORKLOAD_FLAVOURS); do \
+		tools/build.sh $$f && mkdir -p $(RESULTS)/workloads/$$f && \
+		qemu/run.sh --flavour $$f --no-build --rootfs debian --disk 4G --timeout 3600 --out $(RESULTS)/workloads/$$f -- sh -c \
+			'hmctl census --svg /out/census-idle.svg >/out/census-idle.txt && hmctl whatif >/out/whatif-idle.txt && \
+			 HMKIT_WORKLOAD_MIB=$(WORKLOAD_MIB) HMKIT_WORKLOAD_SECONDS=$(WORKLOAD_SECONDS) HMKIT_WORKLOAD_OUT=/out \
+			 sh /selftests/hmkit/hmkit_workloads.sh' || exit 1; \
+	done
+
 # Each port test (port/, hmkit_port.ko) must fail when the part of the
 # kernel series it guards is undone: one kernel build per mutant (about 5
 # minutes each on 2 cores); results/port-mutants.md. PORT_MUTANTS: a
@@ -90,4 +108,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=i386 clean 2>/dev/null || true
 	rm -rf build
 
-.PHONY: all module kernel kernels hmctl setup run test bench bench-baseline profile soak port-mutants clean
+.PHONY: all module kernel kernels hmctl setup run test bench bench-baseline profile soak port-mutants workloads clean

@@ -154,6 +154,29 @@ add_results "$work/series.log"
 grep -q '^ok - series: the cover letter' "$work/series.log" ||
 	grep -q '^not ok - series: the cover letter' "$work/series.log" || notok "tools/series.sh check ran" "see above"
 
+# add_suite LOG LABEL: the leaf results of a run_tests.sh run in the VM,
+# nested one level ("# ok 3 name"), into the totals.
+add_suite() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"# ok "*"# SKIP"*) skip=$((skip + 1)) ;;
+		"# ok "*"# XFAIL"*) xfail=$((xfail + 1)) ;;
+		"# ok "*) pass=$((pass + 1)) ;;
+		"# not ok "*) fail=$((fail + 1)); failed+=("$2: ${line#\# }") ;;
+		esac
+	done < <(grep -aE '^# (not )?ok [0-9]+ ' "$1")
+}
+
+# The Debian i386 root of the census and workload tests (cached; built
+# once, a few minutes cold).
+log "the Debian root (qemu/mkrootfs.sh debian)"
+rootfs_ok=1
+if ! "$HMKIT_ROOT/qemu/mkrootfs.sh" debian >/dev/null; then
+	rootfs_ok=
+	notok "the Debian root filesystem builds (qemu/mkrootfs.sh debian)"
+fi
+
 for fl in "${flavours[@]}"; do
 	log "flavour $fl: build"
 	if ! "$HMKIT_ROOT/qemu/build-kernel.sh" "$fl"; then
@@ -184,6 +207,7 @@ for fl in "${flavours[@]}"; do
 	add_results "$work/portcheck-$fl.log"
 	grep -qE '^(not )?ok - ' "$work/portcheck-$fl.log" || notok "$fl: tools/port-check.sh ran" "see above"
 	"$HMKIT_ROOT/tools/build-hmctl.sh"
+	"$HMKIT_ROOT/tools/build-page-types.sh" "$fl"
 	"$HMKIT_ROOT/qemu/mkinitramfs.sh" "$fl"
 	run=("$HMKIT_ROOT/qemu/run.sh" --flavour "$fl" --no-build)
 
@@ -192,15 +216,7 @@ for fl in "${flavours[@]}"; do
 	"${run[@]}" -- /selftests/hmkit/run_tests.sh 2>&1 | tee "$work/suite-$fl.log"
 	rc=${PIPESTATUS[0]}
 	set -e
-	# Leaf results are nested one level ("# ok 3 name").
-	while IFS= read -r line; do
-		case "$line" in
-		"# ok "*"# SKIP"*) skip=$((skip + 1)) ;;
-		"# ok "*"# XFAIL"*) xfail=$((xfail + 1)) ;;
-		"# ok "*) pass=$((pass + 1)) ;;
-		"# not ok "*) fail=$((fail + 1)); failed+=("$fl: ${line#\# }") ;;
-		esac
-	done < <(grep -aE '^# (not )?ok [0-9]+ ' "$work/suite-$fl.log")
+	add_suite "$work/suite-$fl.log" "$fl"
 	if [ "$rc" = 0 ]; then ok "$fl: VM suite run clean (exit 0, no splat, clean rmmod)"; else notok "$fl: VM suite run" "exit $rc"; fi
 	# The port tests' own line, for the totals (their results are counted above).
 	port=$(tr -d '\r' <"$work/suite-$fl.log" | sed -n 's/^# # \([0-9]* tests: .*expected failures\)$/\1/p' | tail -n 1)
@@ -209,6 +225,20 @@ for fl in "${flavours[@]}"; do
 		summary_lines+=("$fl: port tests (hmkit_port.ko): $port")
 	else
 		notok "$fl: the port tests (hmkit_port.sh) reported" "no totals line in the suite's output"
+	fi
+
+	# The census under real tools, on the Debian root with a scratch disk:
+	# its cross-checks again (with anon and page cache from stress-ng and
+	# fio), the root's own checks, and a short run of each workload.
+	if [ -n "$rootfs_ok" ]; then
+		log "flavour $fl: the Debian root: census and short workloads"
+		set +e
+		"${run[@]}" --rootfs debian --disk 1G --timeout 1200 -- \
+			/selftests/hmkit/run_tests.sh hmkit_rootfs.sh hmkit_census.sh hmkit_workloads.sh 2>&1 | tee "$work/debian-$fl.log"
+		rc=${PIPESTATUS[0]}
+		set -e
+		add_suite "$work/debian-$fl.log" "$fl (Debian root)"
+		if [ "$rc" = 0 ]; then ok "$fl: Debian root run clean (exit 0, no splat, clean rmmod)"; else notok "$fl: Debian root run" "exit $rc"; fi
 	fi
 
 	# The kernel crate's own Rust doctests (KUnit, built in, off by

@@ -128,6 +128,8 @@ pub struct Run {
     pub after_delta_mib: BTreeMap<String, f64>,
     /// Per class, MiB in highmem at the peak of each class.
     pub peak_highmem_mib: BTreeMap<String, f64>,
+    /// The what-if of the sample with the most memory in use.
+    pub whatif: Option<census::WhatIf>,
 }
 
 /// A workload's processes and the state they need (mounts, swap) to undo.
@@ -253,6 +255,7 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
     if !NAMES.contains(&name) {
         return Err(format!("unknown workload '{name}': one of {}", NAMES.join(", ")));
     }
+    let layout = crate::layout::Layout::parse(&fs.read("layout")?)?;
     let t0 = Instant::now();
     let before = sample(fs, t0)?;
     let mut r = start(name, mib, seconds, dir)?;
@@ -295,7 +298,10 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
         after_delta_mib.insert(class.to_string(), mib_of(&before.census, after.census.total.get(class) as i64 - b));
         peak_highmem_mib.insert(class.to_string(), mib_of(&before.census, high(peak, class) as i64));
     }
+    let busiest = during.iter().chain([&after]).max_by_key(|s| s.census.total.used()).unwrap_or(&after);
+    let whatif = census::what_if(&busiest.census, &layout).ok();
     Ok(Run {
+        whatif,
         workload: name.into(),
         mib,
         seconds: t0.elapsed().as_secs_f64(),
@@ -328,6 +334,10 @@ pub fn render_run(r: &Run) -> String {
         s += &format!("{class:<15} {b:>10.1} {p:>+10.1} {h:>12.1} {a:>+10.1}\n");
     }
     s += "\n\"peak +\": the most during the run minus before; \"in highmem\": that class's highmem part at its peak.\n";
+    if let Some(w) = &r.whatif {
+        s += "\nWhat-if, at the sample with the most memory in use:\n";
+        s += &census::render_what_if(w);
+    }
     s
 }
 
@@ -431,6 +441,7 @@ mod tests {
             peak_delta_mib: CLASSES.iter().map(|c| (c.to_string(), if *c == "anon" { 64.0 } else { 0.0 })).collect(),
             after_delta_mib: CLASSES.iter().map(|c| (c.to_string(), 0.0)).collect(),
             peak_highmem_mib: CLASSES.iter().map(|c| (c.to_string(), 0.0)).collect(),
+            whatif: None,
         };
         let t = render_run(&r);
         assert!(t.contains("anon") && t.contains("+64.0"), "{t}");

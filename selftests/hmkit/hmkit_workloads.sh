@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# hmctl workload, short runs of each named workload on Debian's fio and
+# stress-ng (the Debian root with a scratch disk: qemu/run.sh --rootfs
+# debian --disk 1G): each writes its report (text, JSON, SVG), and the
+# census moves the class the workload is about by about its size.
+# HMKIT_WORKLOAD_MIB and HMKIT_WORKLOAD_SECONDS set the size and length
+# (make workloads runs them long; the suite runs them short).
+. "$(dirname "$0")/ktap.sh"
+hmkit_require_vm
+command -v fio >/dev/null && command -v stress-ng >/dev/null ||
+	hmkit_skip_all "no fio or stress-ng: run on the Debian root (qemu/run.sh --rootfs debian --disk 1G)"
+mountpoint -q /data 2>/dev/null || hmkit_skip_all "no scratch disk on /data (qemu/run.sh --rootfs debian --disk 1G)"
+hmkit_load
+
+MIB=${HMKIT_WORKLOAD_MIB:-32}
+SECONDS_=${HMKIT_WORKLOAD_SECONDS:-6}
+OUT=${HMKIT_WORKLOAD_OUT:-/tmp/hmkit-workloads}
+mkdir -p "$OUT"
+
+ktap_print_header
+ktap_set_plan 12
+
+# report NAME: the workload's text report. field NAME CLASS COL: a number
+# from its table (3: peak +, 4: MiB in highmem at that peak, 5: after +).
+field() { awk -v c="$2" -v k="$3" '$1 == c { v = $k; sub(/^\+/, "", v); print v; f = 1 } END { if (!f) print 0 }' "$OUT/workload-$1.txt"; }
+# at_least NAME CLASS COL MIB: the number is at least MIB.
+at_least() { awk -v v="$(field "$1" "$2" "$3")" -v m="$4" 'BEGIN { exit !(v >= m) }'; }
+
+run() {
+	name=$1
+	shift
+	if hmctl workload "$name" --mib "$MIB" --seconds "$SECONDS_" --out "$OUT" >/dev/null 2>"$OUT/$name.err" &&
+		[ -s "$OUT/workload-$name.txt" ] && [ -s "$OUT/workload-$name.json" ] &&
+		hmctl svg-check "$OUT/workload-$name.svg" --expect highmem --expect lowmem >/dev/null; then
+		ktap_test_pass "workload_${name}_runs_and_reports"
+	else
+		hmkit_fail "workload_${name}_runs_and_reports" "$(tail -n 3 "$OUT/$name.err")"
+		ktap_test_fail "workload_${name}_moves_its_class"
+		return
+	fi
+	sed 's/^/# /' "$OUT/workload-$name.txt" | head -n 20
+	if "$@"; then
+		ktap_test_pass "workload_${name}_moves_its_class"
+	else
+		hmkit_fail "workload_${name}_moves_its_class" "$*: $(grep -E '^(anon|file_|shmem|slab|zsmalloc)' "$OUT/workload-$name.txt" | tr '\n' ';')"
+	fi
+}
+
+# Three quarters of the size is the floor: the census is sampled once a
+# second and the tools take a moment to reach their size.
+floor=$((MIB * 3 / 4))
+# Page cache on ext4: clean or dirty; it stays after fio ends until the file is removed.
+pagecache_moved() { at_least pagecache file_clean 5 "$floor" ||
+	awk -v a="$(field pagecache file_clean 5)" -v b="$(field pagecache file_dirty 5)" -v m="$floor" 'BEGIN { exit !(a + b >= m) }'; }
+run pagecache pagecache_moved
+run anon at_least anon anon 3 "$floor"
+run tmpfs at_least tmpfs shmem 5 "$floor"
+# Thousands of inodes and dentries: slab, which must be lowmem, grows.
+run metadata at_least metadata slab 3 1
+# Anonymous pages paged out to zram: zsmalloc holds them compressed.
+run swap at_least swap zsmalloc 3 0.1
+mix_moved() { at_least mix anon 3 "$floor" && at_least mix shmem 5 "$floor" && at_least mix slab 3 1; }
+run mix mix_moved
+
+hmkit_finished
