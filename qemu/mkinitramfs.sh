@@ -3,7 +3,8 @@
 # Build the guest's initramfs for one flavour from what is already built:
 # busybox, build/FLAVOUR/hmkit.ko and hmkit_port.ko, build/hmctl, selftests/ and qemu/init,
 # plus the kernel's KTAP helpers (from the flavour's kernel source tree) in
-# /selftests/kselftest/, where the kernel's selftest install puts them.
+# /selftests/kselftest/, where the kernel's selftest install puts them, and
+# the kernel's page-types in /bin when it is built (tools/build-page-types.sh).
 #
 #   qemu/mkinitramfs.sh FLAVOUR      writes build/FLAVOUR/initramfs.cpio
 set -euo pipefail
@@ -34,6 +35,7 @@ trap 'rm -f "$list"' EXIT
 	echo "file /bin/busybox $HMKIT_CACHE/busybox/busybox 0755 0 0"
 	echo "slink /bin/sh busybox 0777 0 0"
 	echo "file /bin/hmctl $HMKIT_BUILD/hmctl 0755 0 0"
+	[ ! -f "$HMKIT_BUILD/page-types" ] || echo "file /bin/page-types $HMKIT_BUILD/page-types 0755 0 0"
 	echo "file /lib/modules/hmkit.ko $ko 0644 0 0"
 	echo "file /lib/modules/hmkit_port.ko $port_ko 0644 0 0"
 	echo "file /selftests/kselftest/ktap_helpers.sh $ktap_helpers 0644 0 0"

@@ -5,11 +5,22 @@
 #
 #   qemu/run.sh [--pae | --flavour F] [--smp N] [--mem SIZE] [--timeout S]
 #               [--out DIR] [--no-load] [--no-build] [--verbose] [--icount]
-#               [--trace-code START+SIZE] [--append KERNEL-ARGS] [-- COMMAND...]
+#               [--trace-code START+SIZE] [--append KERNEL-ARGS]
+#               [--rootfs debian [--disk SIZE]] [-- COMMAND...]
 #
 # COMMAND runs under the guest's /bin/sh (busybox) in /hmkit, the project
 # folder shared read-only; /out is a writable host folder (--out, default a
 # fresh temporary one) for results. Without COMMAND: `hmctl report`.
+# --rootfs debian runs COMMAND in a Debian 12 i386 userland instead (bash,
+# coreutils, stress-ng, fio...: qemu/rootfs/debian.packages), on the same
+# kernel: the initramfs loads hmkit.ko as always, mounts the ext4 image that
+# qemu/mkrootfs.sh builds (/dev/vda) with /proc, /sys, debugfs, /dev, /hmkit,
+# /out and /selftests inside, puts hmctl and page-types in its
+# /usr/local/bin, and runs COMMAND chrooted there (with /bin/sh, Debian's
+# dash). Writes to / go to a throwaway overlay: the cached image never
+# changes. --disk SIZE (e.g. 512M, 4G) adds a scratch disk (/dev/vdb, a
+# sparse file removed afterwards), formatted ext4 and mounted at /data.
+# The guest sees hmkit.rootfs=debian (and hmkit.disk=1) on its command line.
 # The run fails, showing the lines, when the console shows a WARNING, BUG,
 # Oops, lockdep report, hung task or kmemleak report; a guest that does not
 # finish within the timeout is killed. The boot log is shown with --verbose
@@ -27,9 +38,9 @@
 set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
 
-usage() { sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '3,37p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
-flavour=plain smp=2 mem=3G timeout=600 out="" load=1 build=1 verbose=0 extra="" icount=0 trace=""
+flavour=plain smp=2 mem=3G timeout=600 out="" load=1 build=1 verbose=0 extra="" icount=0 trace="" rootfs="" disk=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--pae) flavour=pae ;;
@@ -44,6 +55,8 @@ while [ $# -gt 0 ]; do
 	--icount) icount=1 ;;
 	--trace-code) trace=${2:?--trace-code needs START+SIZE}; shift ;;
 	--append) extra="$extra ${2:?--append needs kernel arguments}"; shift ;;
+	--rootfs) rootfs=${2:?--rootfs needs a name (debian)}; shift ;;
+	--disk) disk=${2:?--disk needs a size}; shift ;;
 	-h | --help) usage 0 ;;
 	--) shift; break ;;
 	*) echo "run.sh: unknown option '$1'" >&2; usage ;;
@@ -53,6 +66,9 @@ done
 [[ $smp =~ ^[1-8]$ ]] || die "--smp takes 1 to 8 (CONFIG_NR_CPUS=8)"
 [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout takes seconds"
 [ -z "$trace" ] || [[ $trace =~ ^0x[0-9a-f]+\+0x[0-9a-f]+$ ]] || die "--trace-code takes START+SIZE in hex, e.g. 0xf7830000+0x12000"
+[ -z "$rootfs" ] || [ "$rootfs" = debian ] || die "--rootfs takes 'debian' (the root qemu/mkrootfs.sh builds)"
+[ -z "$disk" ] || [ -n "$rootfs" ] || die "--disk needs --rootfs debian (the scratch disk is formatted with Debian's mkfs.ext4)"
+[ -z "$disk" ] || [[ $disk =~ ^[1-9][0-9]*[MGT]$ ]] || die "--disk takes a size in M, G or T, e.g. 512M or 4G"
 [ $# -gt 0 ] || set -- hmctl report
 
 # Kernel lines (timestamped) that mean something went wrong, and init's own
@@ -68,10 +84,27 @@ bad_re="^(.*\[ *[0-9]+\.[0-9]+\] .*($patterns)|kmemleak: suspected memory leaks)
 kdir=$(kernel_dir "$flavour")
 initrd=$HMKIT_BUILD/$flavour/initramfs.cpio
 [ -f "$initrd" ] || die "$initrd missing: run tools/build.sh $flavour (or drop --no-build)"
+rootimg=""
+if [ -n "$rootfs" ]; then
+	if [ $build = 1 ]; then
+		rootimg=$("$HMKIT_ROOT/qemu/mkrootfs.sh" "$rootfs")
+	else
+		rootimg=$("$HMKIT_ROOT/qemu/mkrootfs.sh" --path "$rootfs")
+		[ -f "$rootimg" ] || die "$rootimg missing: build it with qemu/mkrootfs.sh $rootfs (or drop --no-build)"
+	fi
+fi
 
+# What to remove at the end: a temporary output folder, and the scratch
+# disk with QEMU's overlay of the root image (in "$work").
+tmp_out="" work=""
+cleanup() {
+	[ -z "$tmp_out" ] || rm -rf "$tmp_out"
+	[ -z "$work" ] || rm -rf "$work"
+}
+trap cleanup EXIT
 if [ -z "$out" ]; then
 	out=$(mktemp -d "${TMPDIR:-/tmp}/hmkit-run.XXXXXX")
-	trap 'rm -rf "$out"' EXIT
+	tmp_out=$out
 fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -99,13 +132,28 @@ fi
 [ -z "$trace" ] || accel+=(-d in_asm,exec,nochain -dfilter "$trace" -D "$out/qemu-code.log")
 cpu=qemu32
 case "$flavour" in *pae*) cpu=qemu32,+pae,+nx ;; esac
+# The root image read-only under a throwaway overlay (snapshot=on, which
+# QEMU keeps in $TMPDIR: the run's own folder), then the scratch disk.
+drives=() qemu_env=()
+if [ -n "$rootimg" ]; then
+	work=$(mktemp -d "${TMPDIR:-/tmp}/hmkit-vm.XXXXXX")
+	qemu_env=(env "TMPDIR=$work")
+	drives=(-drive "file=${rootimg//,/,,},if=virtio,format=raw,snapshot=on")
+	append="$append hmkit.rootfs=$rootfs"
+	if [ -n "$disk" ]; then
+		truncate -s "$disk" "$work/scratch.raw"
+		drives+=(-drive "file=${work//,/,,}/scratch.raw,if=virtio,format=raw")
+		append="$append hmkit.disk=1"
+	fi
+fi
 
 log="$out/console.log"
 set +e
-timeout -k 10 "$timeout" qemu-system-i386 \
+"${qemu_env[@]}" timeout -k 10 "$timeout" qemu-system-i386 \
 	-nodefaults -no-user-config -no-reboot -display none -monitor none \
 	-machine pc -cpu "$cpu" -m "$mem" -smp "$smp" "${accel[@]}" \
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" -append "$append" \
+	"${drives[@]}" \
 	-serial stdio \
 	-virtfs "local,path=$HMKIT_ROOT,mount_tag=hmkit,security_model=none,readonly=on" \
 	-virtfs "local,path=$out,mount_tag=out,security_model=none" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build everything a VM run of one flavour needs (each step reuses what is
-# up to date): kernel, hmkit.ko, hmctl, initramfs.
+# up to date): kernel, hmkit.ko, hmctl, page-types, initramfs.
 #
 #   tools/build.sh FLAVOUR
 set -euo pipefail
@@ -11,4 +11,5 @@ set -euo pipefail
 "$HMKIT_ROOT/qemu/build-kernel.sh" "$1"
 "$HMKIT_ROOT/tools/build-module.sh" "$1"
 "$HMKIT_ROOT/tools/build-hmctl.sh"
+"$HMKIT_ROOT/tools/build-page-types.sh" "$1"
 "$HMKIT_ROOT/qemu/mkinitramfs.sh" "$1"
