@@ -74,6 +74,9 @@ enum Command {
         /// Stop after this many samples (0: run until interrupted)
         #[arg(long, default_value_t = 0)]
         count: u64,
+        /// Redraw in place, like top (ANSI; only on a terminal)
+        #[arg(long)]
+        clear: bool,
     },
     /// Run a named workload on Debian's fio and stress-ng (pagecache, anon,
     /// tmpfs, metadata, swap, mix), with a census before, every interval
@@ -246,7 +249,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let w = census::what_if(&c, &l)?;
             output(json, &w, || census::render_what_if(&w))
         }
-        Command::Watch { interval, count } => workload::watch(&fs, interval, count, json),
+        Command::Watch { interval, count, clear } => workload::watch(&fs, interval, count, json, clear),
         Command::Workload { name, mib, seconds, interval, dir, out } => {
             let r = workload::run(&fs, &name, mib, seconds, interval, &dir)?;
             if let Some(out) = out {

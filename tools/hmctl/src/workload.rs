@@ -85,10 +85,11 @@ pub fn render_sample(s: &Sample) -> String {
 }
 
 /// `hmctl watch`: a sample every `interval`, `count` times (0: until
-/// interrupted); JSON lines with `json`.
-pub fn watch(fs: &Debugfs, interval: f64, count: u64, json: bool) -> Result<(), String> {
+/// interrupted); JSON lines with `json`; with `clear`, each view redraws
+/// the terminal (ANSI), else views follow one another (serial consoles, logs).
+pub fn watch(fs: &Debugfs, interval: f64, count: u64, json: bool, clear: bool) -> Result<(), String> {
     let start = Instant::now();
-    let clear = !json && std::io::stdout().is_terminal();
+    let clear = clear && !json && std::io::stdout().is_terminal();
     let mut n = 0;
     loop {
         let s = sample(fs, start)?;
@@ -148,8 +149,10 @@ fn sh(cmd: &[&str]) -> Result<(), String> {
 
 fn spawn(cmd: Vec<String>) -> Result<(String, Child), String> {
     let line = cmd.join(" ");
+    // stress-ng wants a writable working directory; /hmkit is read-only.
     let child = Command::new(&cmd[0])
         .args(&cmd[1..])
+        .current_dir(std::env::temp_dir())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -211,14 +214,15 @@ fn start(name: &str, mib: u64, seconds: f64, dir: &Path) -> Result<Running, Stri
                     return Err("/sys/block/zram0 is missing: the kernel needs CONFIG_ZRAM".into());
                 }
                 std::fs::write(z.join("disksize"), format!("{}M", mib * 2)).map_err(|e| format!("zram0 disksize: {e}"))?;
+                // Undone newest first: swapoff, then the device's reset.
+                r.undo.push(vec!["sh".into(), "-c".into(), "echo 1 > /sys/block/zram0/reset".into()]);
                 sh(&["mkswap", "-q", "/dev/zram0"])?;
                 sh(&["swapon", "/dev/zram0"])?;
                 r.undo.push(words("swapoff /dev/zram0"));
-                r.undo.push(vec!["sh".into(), "-c".into(), "echo 1 > /sys/block/zram0/reset".into()]);
-                // Anonymous pages pushed out to zram with MADV_PAGEOUT, and touched back in.
-                r.children.push(spawn(words(&format!(
-                    "stress-ng --vm 1 --vm-bytes {mib}M --vm-keep --vm-madvise pageout --timeout {secs}s --quiet"
-                )))?);
+                // Anonymous pages pushed out to zram (MADV_PAGEOUT) and back in,
+                // beside anonymous memory that stays.
+                r.children.push(spawn(words(&format!("stress-ng --pageswap 2 --timeout {secs}s --quiet")))?);
+                r.children.push(spawn(words(&format!("stress-ng --vm 1 --vm-bytes {mib}M --vm-keep --timeout {secs}s --quiet")))?);
             }
             other => return Err(format!("unknown workload '{other}'")),
         }
