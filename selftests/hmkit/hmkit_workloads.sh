@@ -51,8 +51,10 @@ run() {
 # second and the tools take a moment to reach their size.
 floor=$((MIB * 3 / 4))
 # Page cache on ext4: clean or dirty; it stays after fio ends until the file is removed.
-pagecache_moved() { at_least pagecache file_clean 5 "$floor" ||
-	awk -v a="$(field pagecache file_clean 5)" -v b="$(field pagecache file_dirty 5)" -v m="$floor" 'BEGIN { exit !(a + b >= m) }'; }
+pagecache_moved() {
+	awk -v a="$(field pagecache file_clean 5)" -v b="$(field pagecache file_dirty 5)" -v c="$(field pagecache file_writeback 5)" \
+		-v m="$floor" 'BEGIN { exit !(a + b + c >= m) }'
+}
 run pagecache pagecache_moved
 run anon at_least anon anon 3 "$floor"
 run tmpfs at_least tmpfs shmem 5 "$floor"

@@ -150,8 +150,12 @@ fn sh(cmd: &[&str]) -> Result<(), String> {
 fn spawn(cmd: Vec<String>) -> Result<(String, Child), String> {
     let line = cmd.join(" ");
     // stress-ng wants a writable working directory; /hmkit is read-only.
+    // Each tool leads its own process group, so that its workers (fio's
+    // jobs, stress-ng's stressors) end with it.
+    use std::os::unix::process::CommandExt;
     let child = Command::new(&cmd[0])
         .args(&cmd[1..])
+        .process_group(0)
         .current_dir(std::env::temp_dir())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -164,11 +168,13 @@ fn words(s: &str) -> Vec<String> {
     s.split_whitespace().map(String::from).collect()
 }
 
-/// fio writing `mib` MiB into `dir` through the page cache, then reading it back.
+/// fio writing `mib` MiB into `dir` through the page cache, then reading
+/// and writing it for `seconds`; the page cache is kept (fio would drop it
+/// before each pass by default).
 fn fio_file(name: &str, dir: &Path, mib: u64, seconds: f64) -> Vec<String> {
     words(&format!(
         "fio --name={name} --directory={} --rw=readwrite --rwmixread=50 --bs=64k --size={mib}M \
-         --ioengine=psync --loops=1000 --runtime={}s --end_fsync=1 --output-format=terse",
+         --ioengine=psync --invalidate=0 --time_based --runtime={}s --end_fsync=1 --output-format=terse",
         dir.display(),
         seconds.ceil() as u64
     ))
@@ -238,12 +244,36 @@ fn start(name: &str, mib: u64, seconds: f64, dir: &Path) -> Result<Running, Stri
     Ok(r)
 }
 
-/// Ends what is still running and undoes mounts and swap, newest first.
-fn stop(r: &mut Running) {
-    for (_, c) in &mut r.children {
-        let _ = c.kill();
+/// Ends each tool's whole process group: SIGTERM (fio and stress-ng stop
+/// their workers and clean up), SIGKILL after 10 s, then waits up to 5 s for
+/// the group to be gone, so that no worker still holds a file or mount.
+fn end_all(children: &mut [(String, Child)]) {
+    use nix::sys::signal::{killpg, Signal};
+    use nix::unistd::Pid;
+    let group = |c: &Child| Pid::from_raw(c.id() as i32);
+    let running = |c: &mut Child| matches!(c.try_wait(), Ok(None));
+    for (_, c) in children.iter_mut() {
+        if running(c) {
+            let _ = killpg(group(c), Signal::SIGTERM);
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while children.iter_mut().any(|(_, c)| running(c)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for (_, c) in children.iter_mut() {
+        let _ = killpg(group(c), Signal::SIGKILL);
         let _ = c.wait();
     }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while children.iter().any(|(_, c)| killpg(group(c), None).is_ok()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Ends what is still running and undoes mounts and swap, newest first.
+fn stop(r: &mut Running) {
+    end_all(&mut r.children);
     while let Some(u) = r.undo.pop() {
         let refs: Vec<&str> = u.iter().map(String::as_str).collect();
         if let Err(e) = sh(&refs) {
@@ -284,10 +314,7 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
         }
     })();
     // Tools still running at the deadline are stopped; what they made stays until after the last sample.
-    for (_, c) in &mut r.children {
-        let _ = c.kill();
-        let _ = c.wait();
-    }
+    end_all(&mut r.children);
     let after = result.and_then(|()| sample(fs, t0));
     stop(&mut r);
     let after = after?;
