@@ -7,11 +7,11 @@
 //! The walk takes no lock but RCU's, for the task list: it reads each
 //! `struct page` the way `/proc/kpageflags` does, so a page that changes
 //! meanwhile is counted as it was at one moment or the other, and every
-//! frame is counted exactly once. It gives the CPU away every
-//! [`sys::CHECK_EVERY`]-th batch of frames and stops with `EINTR` on a
-//! signal. It needs two bitmaps of one bit per frame (96 KiB for 3 GiB).
+//! frame is counted exactly once. It gives the CPU away every [`BATCH`]
+//! frames and stops with `EINTR` on a signal. It needs two bitmaps of one
+//! bit per frame (96 KiB each for 3 GiB).
 
-use crate::logic::census::{classify, covers, Class, Counts, PfnSet, CLASSES};
+use crate::logic::census::{classify, covers, Class, Counts, PfnSet};
 use crate::sys;
 use core::fmt;
 use kernel::prelude::*;
@@ -76,8 +76,9 @@ pub(crate) fn show(out: &mut dyn fmt::Write) -> Result {
                 sys::breather()?;
             }
         }
-        // The walk moves by whole blocks and folios but never past `end`:
-        // every frame once. Anything else is a bug in it, not a census.
+        // The walk moves by whole free blocks (one frame otherwise) and never
+        // past `end`, so this holds by construction; it stays as a check of
+        // `covers`, which is what makes it so.
         if c.total() != z.spanned {
             pr_err!("census: zone walk counted {} of {} frames\n", c.total(), z.spanned);
             return Err(EIO);
@@ -114,7 +115,7 @@ fn width(c: Class) -> usize {
 
 fn row(out: &mut dyn fmt::Write, name: &str, spanned: usize, c: &Counts) -> Result {
     write!(out, "{name:<8} {spanned:>10}")?;
-    for (class, n) in Class::ALL.iter().zip(c.pages.iter()).take(CLASSES) {
+    for (class, n) in Class::ALL.iter().zip(c.pages.iter()) {
         write!(out, " {n:>w$}", w = width(*class))?;
     }
     writeln!(out, " {:>10}", c.pkmap)?;
@@ -140,13 +141,14 @@ fn task_stacks(set: &mut PfnSet<'_>) -> Result<usize> {
     }
 }
 
-/// Marks every frame the vmalloc area maps; returns how many mappings.
+/// Marks every frame of the zones that the vmalloc area maps; returns how
+/// many mappings of such frames there are.
 fn vmalloc_area(set: &mut PfnSet<'_>) -> Result<usize> {
     let l = sys::layout();
     let (mut addr, mut n, mut walked) = (l.vmalloc_start, 0, 0);
     while addr < l.vmalloc_end {
-        if let Some(pfn) = sys::vmalloc_pfn(addr) {
-            set.insert(pfn);
+        // Frames outside the zones (ioremapped MMIO) are not counted.
+        if sys::vmalloc_pfn(addr).is_some_and(|pfn| set.insert(pfn)) {
             n += 1;
         }
         addr += l.page_size;

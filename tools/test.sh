@@ -207,7 +207,7 @@ for fl in "${flavours[@]}"; do
 	add_results "$work/portcheck-$fl.log"
 	grep -qE '^(not )?ok - ' "$work/portcheck-$fl.log" || notok "$fl: tools/port-check.sh ran" "see above"
 	"$HMKIT_ROOT/tools/build-hmctl.sh"
-	"$HMKIT_ROOT/tools/build-page-types.sh" "$fl"
+	"$HMKIT_ROOT/tools/build-page-types.sh" "$fl" || notok "$fl: page-types builds (tools/build-page-types.sh)"
 	"$HMKIT_ROOT/qemu/mkinitramfs.sh" "$fl"
 	run=("$HMKIT_ROOT/qemu/run.sh" --flavour "$fl" --no-build)
 

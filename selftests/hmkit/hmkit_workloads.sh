@@ -23,9 +23,10 @@ ktap_set_plan 12
 
 # report NAME: the workload's text report. field NAME CLASS COL: a number
 # from its table (3: peak +, 4: MiB in highmem at that peak, 5: after +).
-field() { awk -v c="$2" -v k="$3" '$1 == c { v = $k; sub(/^\+/, "", v); print v; f = 1 } END { if (!f) print 0 }' "$OUT/workload-$1.txt"; }
+# Only the first table counts (the what-if after it has class rows too).
+field() { awk -v c="$2" -v k="$3" '/^What-if/ { exit } $1 == c { v = $k; sub(/^\+/, "", v); print v; f = 1; exit } END { if (!f) print 0 }' "$OUT/workload-$1.txt"; }
 # at_least NAME CLASS COL MIB: the number is at least MIB.
-at_least() { awk -v v="$(field "$1" "$2" "$3")" -v m="$4" 'BEGIN { exit !(v >= m) }'; }
+at_least() { awk -v v="$(field "$1" "$2" "$3")" -v m="$4" 'BEGIN { exit !(v + 0 >= m + 0) }'; }
 
 run() {
 	name=$1
@@ -53,7 +54,7 @@ floor=$((MIB * 3 / 4))
 # Page cache on ext4: clean or dirty; it stays after fio ends until the file is removed.
 pagecache_moved() {
 	awk -v a="$(field pagecache file_clean 5)" -v b="$(field pagecache file_dirty 5)" -v c="$(field pagecache file_writeback 5)" \
-		-v m="$floor" 'BEGIN { exit !(a + b + c >= m) }'
+		-v m="$floor" 'BEGIN { exit !(a + b + c >= m + 0) }'
 }
 run pagecache pagecache_moved
 run anon at_least anon anon 3 "$floor"

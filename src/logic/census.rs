@@ -20,7 +20,9 @@ pub(crate) mod pf {
     pub(crate) const ZSMALLOC: u32 = 1 << 1;
     /// Part of a slab.
     pub(crate) const SLAB: u32 = 1 << 2;
-    /// A page table (of any level but the top one).
+    /// A user page table page with its constructor run (PTE and, with PAE,
+    /// PMD pages; not the pgd, nor the kernel's own PTE pages): what
+    /// meminfo's PageTables counts.
     pub(crate) const PGTABLE: u32 = 1 << 3;
     /// Another page type: offline (balloon, memory hotplug), guard, unaccepted, hugetlb.
     pub(crate) const OTHER_TYPE: u32 = 1 << 4;
@@ -41,6 +43,8 @@ pub(crate) mod pf {
     pub(crate) const UNREFERENCED: u32 = 1 << 11;
     /// A tail page: the facts are its head's, and it counts alone.
     pub(crate) const TAIL: u32 = 1 << 12;
+    /// In the swap cache (`PG_swapbacked` and `PG_swapcache`).
+    pub(crate) const SWAPCACHE: u32 = 1 << 13;
 }
 
 /// What a page frame is used for.
@@ -48,9 +52,15 @@ pub(crate) mod pf {
 pub(crate) enum Class {
     /// In the buddy allocator's free lists.
     Free,
-    /// Free on a per-CPU list (`pcp`), not in the buddy lists.
+    /// Reference count 0 and no page type, outside the buddy lists: mostly
+    /// pages on the per-CPU free lists (`pcp`); also the frames after the
+    /// first of a non-compound high-order allocation (IRQ stacks, DMA
+    /// buffers, `__get_free_pages(order > 0)`) and pages isolated for
+    /// compaction.
     Pcp,
-    /// Anonymous user memory (heap, stack, private mappings; also while in the swap cache).
+    /// Anonymous user memory (heap, stack, private mappings; also while in
+    /// the swap cache), and swap-cache pages with no mapping (readahead,
+    /// shmem being swapped).
     Anon,
     /// Page cache of files and block devices, clean.
     FileClean,
@@ -153,6 +163,8 @@ pub(crate) fn classify(flags: u32, kstack: bool, vmalloc: bool) -> Class {
         } else {
             Class::FileClean
         }
+    } else if has(pf::SWAPCACHE) {
+        Class::Anon
     } else if kstack {
         Class::KernelStack
     } else if vmalloc {
@@ -165,9 +177,10 @@ pub(crate) fn classify(flags: u32, kstack: bool, vmalloc: bool) -> Class {
 }
 
 /// How many frames from `pfn` one set of facts covers within a zone that
-/// ends at `end` (exclusive): a free block or a folio head covers
-/// 2^`order` frames, a tail page only itself. Always at least 1, never
-/// past `end` (facts read without locks may be stale).
+/// ends at `end` (exclusive): a free block's head covers 2^`order` frames
+/// (the shim passes order 0 for anything else), a tail page only itself.
+/// Always at least 1, never past `end` (facts read without locks may be
+/// stale).
 pub(crate) fn covers(flags: u32, order: u32, pfn: usize, end: usize) -> usize {
     let left = end.saturating_sub(pfn).max(1);
     if flags & pf::TAIL != 0 || order >= usize::BITS {

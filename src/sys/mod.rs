@@ -373,8 +373,10 @@ pub(crate) fn zone(idx: u32) -> Option<ZoneInfo> {
 /// it heads. `None` if `pfn` has no `struct page`.
 pub(crate) fn page_facts(pfn: usize) -> Option<(u32, u32)> {
     let (mut flags, mut order) = (0, 0);
-    // SAFETY: the out pointers are valid locals; the shim checks `pfn`
-    // with pfn_valid() and only reads the struct page.
+    // SAFETY: the out pointers are valid locals. The shim checks `pfn` with
+    // pfn_valid() (FLATMEM on i386: every valid pfn has an initialised
+    // struct page) and rejects poisoned ones, then only reads that struct
+    // page and its compound head's, with plain loads.
     let ret = unsafe { hmkit_page_facts(pfn, &mut flags, &mut order) };
     (ret == 0).then_some((flags, order))
 }
@@ -398,7 +400,7 @@ pub(crate) fn task_stack_pfns(buf: &mut [usize]) -> Result<usize> {
     if ret != 0 {
         return Err(Error::from_errno(ret));
     }
-    Ok(n as usize)
+    Ok((n as usize).min(buf.len()))
 }
 
 /// The time since boot in ns (`ktime_get()`), for how long a walk took.

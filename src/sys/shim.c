@@ -159,22 +159,37 @@ int hmkit_page_facts(unsigned long pfn, unsigned int *flags, unsigned int *order
 
 	*flags = 0;
 	*order = 0;
+	/* FLATMEM on i386: every valid pfn has an initialised struct page. */
 	if (!pfn_valid(pfn))
 		return -ENOENT;
 	page = pfn_to_page(pfn);
+	if (PagePoisoned(page))
+		return -ENOENT;
 	type = data_race(page->page_type) >> 24;
 	if (type == PGTY_buddy) {
 		unsigned long o = data_race(page_private(page));
 
+		/*
+		 * Trust the order only if the page is still a free block's
+		 * head after it was read, and the block is aligned to it; else
+		 * count this frame alone.
+		 */
+		smp_rmb();
+		if (o >= NR_PAGE_ORDERS || !IS_ALIGNED(pfn, 1UL << o) ||
+		    (data_race(page->page_type) >> 24) != PGTY_buddy)
+			o = 0;
 		*flags = HMKIT_PF_BUDDY;
-		*order = o < NR_PAGE_ORDERS ? o : 0;
+		*order = o;
 		return 0;
 	}
+	/*
+	 * Folios are not skipped: each frame of one reads its head's facts
+	 * (so a folio split or freed meanwhile is still counted frame by
+	 * frame, never by a stale order).
+	 */
 	head = compound_head(page);
 	if (head != page)
 		f |= HMKIT_PF_TAIL;
-	else if (test_bit(PG_head, &page->flags))
-		*order = min_t(unsigned int, data_race(page[1].flags) & 0xff, MAX_PAGE_ORDER);
 	/* Page types: zsmalloc and page tables per page, slab on the folio's head. */
 	if (type == PGTY_zsmalloc)
 		f |= HMKIT_PF_ZSMALLOC;
@@ -194,6 +209,9 @@ int hmkit_page_facts(unsigned long pfn, unsigned int *flags, unsigned int *order
 		f |= HMKIT_PF_FILE;
 	if (fl & BIT(PG_swapbacked))
 		f |= HMKIT_PF_SWAPBACKED;
+	/* PG_swapcache is PG_owner_priv_1: it means swap cache only with PG_swapbacked. */
+	if ((fl & (BIT(PG_swapbacked) | BIT(PG_swapcache))) == (BIT(PG_swapbacked) | BIT(PG_swapcache)))
+		f |= HMKIT_PF_SWAPCACHE;
 	if (fl & BIT(PG_dirty))
 		f |= HMKIT_PF_DIRTY;
 	if (fl & BIT(PG_writeback))
@@ -205,23 +223,42 @@ int hmkit_page_facts(unsigned long pfn, unsigned int *flags, unsigned int *order
 	return 0;
 }
 
-/* The pfn the vmalloc-area address @addr maps, or -1UL if none. */
+/*
+ * The pfn the vmalloc-area address @addr maps, or -1UL if none. Through
+ * lookup_address(), not vmalloc_to_page(): that one WARNs on a pmd that
+ * changes between its reads, which a walk over areas it does not own (a
+ * huge ioremap being torn down, on PAE) can see; lookup_address() has no
+ * such check. A racing teardown gives a stale pfn at worst; the entry is
+ * read once, without tearing on PAE. The vmalloc area's PTE tables are
+ * never freed on x86-32.
+ */
 unsigned long hmkit_vmalloc_pfn(unsigned long addr)
 {
-	struct page *page;
+	unsigned int level;
+	pte_t *ptep, pte;
 
 	if (!is_vmalloc_addr((void *)addr))
 		return -1UL;
-	page = vmalloc_to_page((void *)addr);
-	return page ? page_to_pfn(page) : -1UL;
+	ptep = lookup_address(addr, &level);
+	if (!ptep)
+		return -1UL;
+	pte = ptep_get_lockless(ptep);
+	if (!pte_present(pte))
+		return -1UL;
+	if (level == PG_LEVEL_4K)
+		return pte_pfn(pte);
+	if (level == PG_LEVEL_2M && pte_huge(pte))
+		return pte_pfn(pte) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
+	return -1UL;
 }
 
 /*
  * The frames of every task's kernel stack, THREAD_SIZE / PAGE_SIZE per
  * task, into @pfns[0..@max); *@n tells how many. -ENOSPC if they do not
- * fit (call again with more room). Walks the task list under RCU only;
- * a stack freed meanwhile is still counted, which a census taken without
- * locks allows.
+ * fit (call again with more room). Walks the task list under RCU only and
+ * takes only the stack's address (stacks are freed after an RCU grace
+ * period): a stack freed meanwhile is still counted, which a census taken
+ * without locks allows. x86-32 has no VMAP_STACK: stacks are lowmem.
  */
 int hmkit_task_stack_pfns(unsigned long *pfns, unsigned int max, unsigned int *n)
 {
@@ -229,6 +266,7 @@ int hmkit_task_stack_pfns(unsigned long *pfns, unsigned int max, unsigned int *n
 	unsigned int i = 0, k;
 	int ret = 0;
 
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_VMAP_STACK));
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
 		const void *stack = READ_ONCE(t->stack);
@@ -237,14 +275,12 @@ int hmkit_task_stack_pfns(unsigned long *pfns, unsigned int max, unsigned int *n
 			continue;
 		if (max - i < THREAD_SIZE / PAGE_SIZE) {
 			ret = -ENOSPC;
-			break;
+			goto out; /* a break would leave only the inner loop */
 		}
-		for (k = 0; k < THREAD_SIZE / PAGE_SIZE; k++) {
-			const void *p = stack + k * PAGE_SIZE;
-
-			pfns[i++] = is_vmalloc_addr(p) ? vmalloc_to_pfn(p) : PHYS_PFN(__pa(p));
-		}
+		for (k = 0; k < THREAD_SIZE / PAGE_SIZE; k++)
+			pfns[i++] = PHYS_PFN(__pa(stack + k * PAGE_SIZE));
 	}
+out:
 	rcu_read_unlock();
 	*n = i;
 	return ret;

@@ -107,6 +107,7 @@ int hmkit_zone(unsigned int idx, struct hmkit_zone *z);
 #define HMKIT_PF_WRITEBACK	(1u << 10)
 #define HMKIT_PF_UNREFERENCED	(1u << 11)
 #define HMKIT_PF_TAIL		(1u << 12)
+#define HMKIT_PF_SWAPCACHE	(1u << 13)
 
 int hmkit_page_facts(unsigned long pfn, unsigned int *flags, unsigned int *order);
 unsigned long hmkit_vmalloc_pfn(unsigned long addr);

@@ -48,6 +48,9 @@ fn stacks_and_vmalloc_only_for_frames_the_page_does_not_describe() {
     assert_eq!(classify(0, false, false), Class::Other);
     // A vmalloc page has a reference; an unreferenced one mapped there is vmalloc's still.
     assert_eq!(classify(pf::UNREFERENCED, false, true), Class::Vmalloc);
+    // Swap cache with no mapping (readahead, shmem on its way out) is anonymous memory.
+    assert_eq!(classify(pf::SWAPCACHE | pf::SWAPBACKED, false, false), Class::Anon);
+    assert_eq!(classify(pf::SWAPCACHE | pf::SWAPBACKED | pf::FILE, false, false), Class::Shmem);
 }
 
 #[test]

@@ -6,6 +6,7 @@
 use crate::debugfs::{number, value_number};
 use crate::draw::{canvas, text};
 use crate::layout::Layout;
+use crate::zones::Zone;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use svg::node::element::Rectangle;
@@ -249,14 +250,16 @@ pub struct WhatIfClass {
 pub struct WhatIfSplit {
     pub split: String,
     pub page_offset: u64,
+    /// Whether this kernel's paging mode allows the split (the _OPT ones need 2-level paging).
+    pub available: bool,
     /// Lowmem this split gives on this machine, with CONFIG_HIGHMEM.
     pub lowmem_bytes: u64,
     pub highmem_bytes: u64,
     /// With CONFIG_HIGHMEM: lowmem left after what must be in lowmem (negative: short by that much).
     pub with_highmem_margin_bytes: i64,
-    /// Without CONFIG_HIGHMEM: the memory the kernel could use at all (no pkmap area).
+    /// Without CONFIG_HIGHMEM: the memory the kernel could use at all (no pkmap area; less holes).
     pub without_highmem_usable_bytes: u64,
-    /// Without CONFIG_HIGHMEM: usable memory left after everything in use now.
+    /// Without CONFIG_HIGHMEM: usable memory left after everything in use now but clean page cache.
     pub without_highmem_margin_bytes: i64,
     /// Whether this is the running kernel's split.
     pub running: bool,
@@ -264,8 +267,14 @@ pub struct WhatIfSplit {
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct WhatIf {
+    /// The span of physical memory (to the last frame), holes included.
     pub ram_bytes: u64,
+    /// Frames in that span that are no memory (zone spanned - present).
+    pub holes_bytes: u64,
+    /// Memory in use (all but free, per-CPU free and holes).
     pub used_bytes: u64,
+    /// Clean page cache: in use, but it would shrink in a smaller memory.
+    pub reclaimable_bytes: u64,
     pub lowmem_needed_bytes: u64,
     /// __VMALLOC_RESERVE as this kernel has it: vmalloc_end - high_memory.
     pub vmalloc_reserve_bytes: u64,
@@ -279,10 +288,14 @@ pub struct WhatIf {
 /// PAGE_OFFSET and that end, less the vmalloc reserve, capped by RAM.
 /// Without CONFIG_HIGHMEM there is no pkmap, and the vmalloc area ends
 /// 2 pages below the LDT remap instead (pgtable_32_areas.h).
-pub fn what_if(c: &Census, l: &Layout) -> Result<WhatIf, String> {
+pub fn what_if(c: &Census, l: &Layout, zones: &[Zone]) -> Result<WhatIf, String> {
     let ps = c.page_size;
     let (low, high) = c.low_high();
+    // The span of physical memory, holes included: what the kernel caps
+    // lowmem against (max_pfn). The holes themselves are not memory in use.
     let ram = c.total.spanned * ps;
+    let holes = |hm: bool| zones.iter().filter(|z| z.highmem == hm).map(|z| z.spanned.saturating_sub(z.present)).sum::<u64>() * ps;
+    let (holes_low, holes_high) = (holes(false), holes(true));
     let reserve = l.vmalloc_end.checked_sub(l.high_memory).ok_or("layout: vmalloc_end below high_memory")?;
     if high.spanned == 0 {
         return Err("this machine has no highmem: every split leaves it all in lowmem".into());
@@ -302,7 +315,12 @@ pub fn what_if(c: &Census, l: &Layout) -> Result<WhatIf, String> {
         };
         classes.push(WhatIfClass { class: class.to_string(), lowmem_bytes: lo, highmem_bytes: hi, needs: needs.into() });
     }
-    let used = (low.used() + high.used()) * ps;
+    // Holes are counted as reserved frames; they are not in use.
+    let used = ((low.used() + high.used()) * ps).saturating_sub(holes_low + holes_high);
+    let needed = needed.saturating_sub(holes_low);
+    // Clean page cache would shrink to fit: what a smaller memory must hold is the rest.
+    let reclaimable = c.total.get("file_clean") * ps;
+    let pae = l.paging.contains("PAE");
     let end_nohigh = l.ldt_base - 2 * l.page_size;
     let splits = SPLITS
         .iter()
@@ -312,16 +330,27 @@ pub fn what_if(c: &Census, l: &Layout) -> Result<WhatIf, String> {
             WhatIfSplit {
                 split: name.into(),
                 page_offset: po,
+                // VMSPLIT_3G_OPT and VMSPLIT_2G_OPT depend on !X86_PAE.
+                available: !(pae && name.ends_with("_OPT")),
                 lowmem_bytes: lowmem,
                 highmem_bytes: ram - lowmem,
                 with_highmem_margin_bytes: lowmem as i64 - needed as i64,
-                without_highmem_usable_bytes: usable,
-                without_highmem_margin_bytes: usable as i64 - used as i64,
+                without_highmem_usable_bytes: usable.saturating_sub(holes_low),
+                without_highmem_margin_bytes: usable.saturating_sub(holes_low) as i64 - (used - reclaimable.min(used)) as i64,
                 running: po == l.page_offset,
             }
         })
         .collect();
-    Ok(WhatIf { ram_bytes: ram, used_bytes: used, lowmem_needed_bytes: needed, vmalloc_reserve_bytes: reserve, classes, splits })
+    Ok(WhatIf {
+        ram_bytes: ram,
+        holes_bytes: holes_low + holes_high,
+        used_bytes: used,
+        reclaimable_bytes: reclaimable,
+        lowmem_needed_bytes: needed,
+        vmalloc_reserve_bytes: reserve,
+        classes,
+        splits,
+    })
 }
 
 fn mib(b: u64) -> f64 {
@@ -338,9 +367,11 @@ fn verdict(margin: i64) -> String {
 
 pub fn render_what_if(w: &WhatIf) -> String {
     let mut s = format!(
-        "RAM {:.0} MiB, in use {:.0} MiB; of that, {:.0} MiB must be in lowmem\n\n",
+        "RAM {:.0} MiB (span, {:.1} MiB of it holes), in use {:.0} MiB ({:.0} MiB of it clean page cache); {:.0} MiB must be in lowmem\n\n",
         mib(w.ram_bytes),
+        mib(w.holes_bytes),
         mib(w.used_bytes),
+        mib(w.reclaimable_bytes),
         mib(w.lowmem_needed_bytes)
     );
     s += &format!("{:<15} {:>10} {:>10}  {}\n", "class (MiB)", "lowmem", "highmem", "needs");
@@ -351,7 +382,10 @@ pub fn render_what_if(w: &WhatIf) -> String {
         "\n{:<16} {:>11} {:>8} {:>8}  {:<36} {}\n",
         "split", "PAGE_OFFSET", "lowmem", "highmem", "with CONFIG_HIGHMEM", "without CONFIG_HIGHMEM (usable MiB)"
     );
-    for p in &w.splits {
+    for p in w.splits.iter().filter(|p| !p.available) {
+        s += &format!("{:<16} {:>#11x}  n/a: needs 2-level paging (depends on !X86_PAE)\n", p.split, p.page_offset);
+    }
+    for p in w.splits.iter().filter(|p| p.available) {
         s += &format!(
             "{:<16} {:>#11x} {:>8.0} {:>8.0}  {:<36} {:.0}: {}\n",
             format!("{}{}", p.split, if p.running { "*" } else { "" }),
@@ -364,7 +398,8 @@ pub fn render_what_if(w: &WhatIf) -> String {
         );
     }
     s += "* the running kernel's split. \"must be in lowmem\": slab and kernel stacks wherever they are, \
-and the reserved, page-table and other pages that are in lowmem now.\n";
+and the reserved, page-table and other pages that are in lowmem now. Without CONFIG_HIGHMEM, \
+clean page cache is left out of what must fit.\n";
     s
 }
 
@@ -407,11 +442,39 @@ total        786431     682900        150      41000      30000        100      
         Layout::parse(crate::layout::tests::SAMPLE).unwrap()
     }
 
+    fn zones() -> Vec<Zone> {
+        crate::zones::parse(crate::zones::tests::SAMPLE).unwrap()
+    }
+
+    #[test]
+    fn what_if_pins_the_kernels_arithmetic() {
+        // pgtable_32_areas.h and init_32.c on the sample layout (2-level,
+        // VMALLOC_END 0xff3fe000, LDT at 0xff800000, 128 MiB reserve):
+        // MAXMEM = VMALLOC_END - PAGE_OFFSET - __VMALLOC_RESERVE.
+        let c = Census::parse(SAMPLE).unwrap();
+        let w = what_if(&c, &layout(), &zones()).unwrap();
+        assert_eq!(w.vmalloc_reserve_bytes, 128 << 20);
+        let g3 = &w.splits[0];
+        assert_eq!((g3.split.as_str(), g3.lowmem_bytes), ("VMSPLIT_3G", 0x373f_e000));
+        // Without HIGHMEM, VMALLOC_END = LDT_BASE - 2 pages = 0xff7fe000, less the
+        // DMA zone's 97-page hole.
+        assert_eq!(g3.without_highmem_usable_bytes, 0x377f_e000 - 97 * 4096);
+        assert_eq!(w.splits[4].lowmem_bytes, 0xb73f_e000);
+        assert_eq!(w.holes_bytes, 97 * 4096);
+        assert!(w.splits.iter().all(|s| s.available), "2-level paging allows every split");
+        let mut pae = layout();
+        pae.paging = "3-level PAE".into();
+        let w = what_if(&c, &pae, &zones()).unwrap();
+        let na: Vec<&str> = w.splits.iter().filter(|s| !s.available).map(|s| s.split.as_str()).collect();
+        assert_eq!(na, ["VMSPLIT_3G_OPT", "VMSPLIT_2G_OPT"]);
+        assert!(render_what_if(&w).contains("n/a"));
+    }
+
     #[test]
     fn what_if_follows_from_the_layout() {
         let c = Census::parse(SAMPLE).unwrap();
         let l = layout();
-        let w = what_if(&c, &l).unwrap();
+        let w = what_if(&c, &l, &zones()).unwrap();
         let run = w.splits.iter().find(|s| s.running).expect("the running split is listed");
         // Under the running split, lowmem is exactly the live lowmem.
         assert_eq!(run.lowmem_bytes, l.high_memory - l.page_offset);
@@ -423,7 +486,8 @@ total        786431     682900        150      41000      30000        100      
         assert!(w.splits.iter().all(|s| s.lowmem_bytes <= w.ram_bytes));
         // slab and kstack wherever they are, the rest of the lowmem-only classes where they are now.
         let ps = 4096;
-        assert_eq!(w.lowmem_needed_bytes, (12005 + 212 + 15990 + 200 + 1570) * ps);
+        // (less the lowmem holes, which are counted as reserved frames)
+        assert_eq!(w.lowmem_needed_bytes, (12005 + 212 + 15990 + 200 + 1570 - 97) * ps);
         let text = render_what_if(&w);
         assert!(text.contains("VMSPLIT_1G"), "{text}");
     }

@@ -246,7 +246,8 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Whatif => {
             let c = census::Census::parse(&fs.read("census")?)?;
             let l = layout::Layout::parse(&fs.read("layout")?)?;
-            let w = census::what_if(&c, &l)?;
+            let z = zones::parse(&fs.read("zones")?)?;
+            let w = census::what_if(&c, &l, &z)?;
             output(json, &w, || census::render_what_if(&w))
         }
         Command::Watch { interval, count, clear } => workload::watch(&fs, interval, count, json, clear),

@@ -10,7 +10,7 @@ use crate::draw::{canvas, text};
 use crate::{pkmap, pool};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -93,13 +93,16 @@ pub fn watch(fs: &Debugfs, interval: f64, count: u64, json: bool, clear: bool) -
     let mut n = 0;
     loop {
         let s = sample(fs, start)?;
-        if json {
-            println!("{}", serde_json::to_string(&s).map_err(|e| e.to_string())?);
+        let text = if json {
+            serde_json::to_string(&s).map_err(|e| e.to_string())? + "\n"
         } else {
-            if clear {
-                print!("\x1b[H\x1b[2J");
-            }
-            println!("{}", render_sample(&s));
+            format!("{}{}\n", if clear { "\x1b[H\x1b[2J" } else { "" }, render_sample(&s))
+        };
+        // A reader that goes away (`hmctl watch | head`) ends the watch.
+        let mut out = std::io::stdout().lock();
+        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            r => r.map_err(|e| format!("standard output: {e}"))?,
         }
         n += 1;
         if count != 0 && n >= count {
@@ -197,6 +200,7 @@ fn start(name: &str, mib: u64, seconds: f64, dir: &Path) -> Result<Running, Stri
             "tmpfs" => {
                 let d = std::env::temp_dir().join(format!("hmkit-tmpfs-{}", std::process::id()));
                 std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+                r.undo.push(vec!["rmdir".into(), d.display().to_string()]);
                 sh(&["mount", "-t", "tmpfs", "-o", &format!("size={}M", mib * 2), "hmkit-tmpfs", &d.display().to_string()])?;
                 r.undo.push(vec!["umount".into(), d.display().to_string()]);
                 r.children.push(spawn(fio_file("tmpfs", &d, mib, seconds))?);
@@ -219,7 +223,9 @@ fn start(name: &str, mib: u64, seconds: f64, dir: &Path) -> Result<Running, Stri
                 if !z.exists() {
                     return Err("/sys/block/zram0 is missing: the kernel needs CONFIG_ZRAM".into());
                 }
-                std::fs::write(z.join("disksize"), format!("{}M", mib * 2)).map_err(|e| format!("zram0 disksize: {e}"))?;
+                std::fs::write(z.join("disksize"), format!("{}M", mib * 2)).map_err(|e| {
+                    format!("zram0 disksize: {e} (in use from an earlier run? swapoff /dev/zram0; echo 1 > /sys/block/zram0/reset)")
+                })?;
                 // Undone newest first: swapoff, then the device's reset.
                 r.undo.push(vec!["sh".into(), "-c".into(), "echo 1 > /sys/block/zram0/reset".into()]);
                 sh(&["mkswap", "-q", "/dev/zram0"])?;
@@ -290,6 +296,7 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
         return Err(format!("unknown workload '{name}': one of {}", NAMES.join(", ")));
     }
     let layout = crate::layout::Layout::parse(&fs.read("layout")?)?;
+    let zones = crate::zones::parse(&fs.read("zones")?)?;
     let t0 = Instant::now();
     let before = sample(fs, t0)?;
     let mut r = start(name, mib, seconds, dir)?;
@@ -330,7 +337,7 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
         peak_highmem_mib.insert(class.to_string(), mib_of(&before.census, high(peak, class) as i64));
     }
     let busiest = during.iter().chain([&after]).max_by_key(|s| s.census.total.used()).unwrap_or(&after);
-    let whatif = census::what_if(&busiest.census, &layout).ok();
+    let whatif = census::what_if(&busiest.census, &layout, &zones).ok();
     Ok(Run {
         whatif,
         workload: name.into(),
