@@ -87,7 +87,7 @@ enum Command {
         /// Size of the workload's data, in MiB
         #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
         mib: u64,
-        /// How long it runs at most
+        /// How long its tools run (they are stopped if they overrun by half as much again, plus 10 s)
         #[arg(long, default_value_t = 10.0, value_parser = positive)]
         seconds: f64,
         /// Seconds between census samples while it runs

@@ -303,7 +303,11 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
     let commands = r.children.iter().map(|(l, _)| l.clone()).collect();
     let mut during = Vec::new();
     let result = (|| -> Result<(), String> {
-        let deadline = t0 + Duration::from_secs_f64(seconds);
+        // The tools stop themselves after `seconds` (their own timeouts start
+        // a little later than t0); a signal is only for tools that overrun:
+        // in a mix run stopped at `seconds`, the after-census found the
+        // tmpfs and page-cache files of the fio jobs it had stopped gone.
+        let deadline = t0 + Duration::from_secs_f64(seconds * 1.5 + 10.0);
         loop {
             std::thread::sleep(Duration::from_secs_f64(interval));
             during.push(sample(fs, t0)?);
@@ -320,7 +324,7 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
             }
         }
     })();
-    // Tools still running at the deadline are stopped; what they made stays until after the last sample.
+    // Tools that overran are stopped; what they made stays until after the last sample.
     end_all(&mut r.children);
     let after = result.and_then(|()| sample(fs, t0));
     stop(&mut r);
