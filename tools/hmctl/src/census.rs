@@ -178,7 +178,7 @@ pub fn colour(class: &str) -> &'static str {
 
 /// One bar per populated zone, as long as the zone, split by class.
 pub fn svg(c: &Census, title: &str) -> String {
-    let (w, left, bar_w) = (1000.0, 110.0, 840.0);
+    let (w, left, bar_w) = (1000.0, 150.0, 820.0);
     let zones: Vec<&ZoneCensus> = c.populated().collect();
     let h = 90.0 + zones.len() as f64 * 60.0 + 40.0 + 22.0 * CLASSES.len().div_ceil(4) as f64;
     let longest = zones.iter().map(|z| z.spanned).max().unwrap_or(1).max(1) as f64;
@@ -209,7 +209,7 @@ pub fn svg(c: &Census, title: &str) -> String {
     }
     y += 20.0;
     for (i, class) in CLASSES.iter().enumerate() {
-        let (cx, cy) = (left + (i % 4) as f64 * 210.0, y + (i / 4) as f64 * 22.0);
+        let (cx, cy) = (left + (i % 4) as f64 * 205.0, y + (i / 4) as f64 * 22.0);
         doc = doc
             .add(Rectangle::new().set("x", cx).set("y", cy - 11.0).set("width", 14).set("height", 14).set("fill", colour(class)).set("stroke", "#333"))
             .add(text(format!("{class} {:.1} MiB", c.mib(c.total.get(class))), cx + 20.0, cy));
