@@ -96,6 +96,19 @@ impl Live {
 /// A check's answer: live value, whether the claim holds, why.
 type Answer = (String, bool, String);
 
+/// A claim that some kind of memory lands in highmem: what `pick` chooses
+/// from the census experiment grew, and the claim holds when at least
+/// three quarters of it are in HighMem.
+fn in_highmem(v: &Live, pick: fn(&CensusExperiment) -> (Grew, String), why: &str) -> Answer {
+    match &v.census {
+        Some(c) => {
+            let (g, what) = pick(c);
+            (g.show(&what), g.pages > 0 && g.share() >= 75.0, why.into())
+        }
+        None => ("not measured (no census file)".into(), false, "hmkit's census could not be read".into()),
+    }
+}
+
 struct Claim {
     id: &'static str,
     claim: &'static str,
@@ -416,39 +429,36 @@ fn claims() -> Vec<Claim> {
             id: "highmem_holds_process_memory",
             claim: "Process memory is preferably allocated from ZONE_HIGHMEM.",
             source: "003_85f0d9cfd07c25ec.txt",
-            check: |v| match &v.census {
-                Some(c) => (
-                    c.anon.show("hmctl touched 64 MiB: the census's anon"),
-                    c.anon.pages > 0 && c.anon.share() >= 75.0,
-                    "census classes before and after: GFP_HIGHUSER_MOVABLE tries HighMem first".into(),
-                ),
-                None => ("not measured (no census file)".into(), false, "hmkit's census could not be read".into()),
+            check: |v| {
+                in_highmem(
+                    v,
+                    |c| (c.anon, "hmctl touched 64 MiB: the census's anon".into()),
+                    "census classes before and after: GFP_HIGHUSER_MOVABLE tries HighMem first",
+                )
             },
         },
         Claim {
             id: "highmem_holds_page_cache",
             claim: "The page cache is preferably allocated from ZONE_HIGHMEM.",
             source: "003_85f0d9cfd07c25ec.txt",
-            check: |v| match &v.census {
-                Some(c) => (
-                    c.file.show(&format!("a 32 MiB file on {}: page cache (with shmem)", c.file_where)),
-                    c.file.pages > 0 && c.file.share() >= 75.0,
-                    "file pages are allocated with the mapping's gfp mask, GFP_HIGHUSER_MOVABLE for regular files and tmpfs".into(),
-                ),
-                None => ("not measured (no census file)".into(), false, "hmkit's census could not be read".into()),
+            check: |v| {
+                in_highmem(
+                    v,
+                    |c| (c.file, format!("a 32 MiB file on {}: page cache (with shmem)", c.file_where)),
+                    "file pages are allocated with the mapping's gfp mask, GFP_HIGHUSER_MOVABLE for regular files and tmpfs",
+                )
             },
         },
         Claim {
             id: "highmem_holds_page_tables",
             claim: "Page tables are preferably allocated from ZONE_HIGHMEM.",
             source: "003_85f0d9cfd07c25ec.txt",
-            check: |v| match &v.census {
-                Some(c) => (
-                    c.pagetable.show("a 512 MiB mapping touched every 4 MiB: page tables"),
-                    c.pagetable.pages > 0 && c.pagetable.share() >= 75.0,
-                    "only with CONFIG_HIGHPTE, and only user PTE pages (GFP_PGTABLE_USER | __GFP_HIGHMEM); upper levels and kernel page tables stay in lowmem".into(),
-                ),
-                None => ("not measured (no census file)".into(), false, "hmkit's census could not be read".into()),
+            check: |v| {
+                in_highmem(
+                    v,
+                    |c| (c.pagetable, "a 512 MiB mapping touched every 4 MiB: page tables".into()),
+                    "only with CONFIG_HIGHPTE, and only user PTE pages (GFP_PGTABLE_USER | __GFP_HIGHMEM); upper levels and kernel page tables stay in lowmem",
+                )
             },
         },
         Claim {
