@@ -184,6 +184,16 @@ impl Objects {
                 }
                 Ok(())
             }
+            // One mapping each, for tracing a known caller (`kmaps`).
+            Command::KmapLocal(id) => {
+                let (page, _, _) = self.page(id)?;
+                page.map_local(|b| core::hint::black_box(b[0]))?;
+                Ok(())
+            }
+            Command::KmapAtomic(id) => {
+                let (page, _, _) = self.page(id)?;
+                page.atomic_read(0, &mut [0u8; 1])
+            }
             Command::Roundtrip(id) => {
                 let (page, _, roundtrips) = self.page(id)?;
                 let seed = (id as u8) ^ (*roundtrips as u8).wrapping_mul(29);

@@ -130,6 +130,7 @@ pub(crate) fn create(pool: Arc<Pool>) -> Result<Files> {
     dir.read_only(c_str!("zones"), View(views::zones))?;
     dir.read_only(c_str!("pkmap"), View(views::pkmap))?;
     dir.read_only(c_str!("census"), View(crate::census::show))?;
+    dir.read_write(c_str!("kmaps"), crate::kmaps::Kmaps::new()?)?;
     dir.read_only(c_str!("pool"), PoolFile(pool.clone()))?;
     dir.read_only(c_str!("stats"), StatsFile(pool.clone()))?;
     dir.read_write(c_str!("control"), ControlFile { objects, pool: pool.clone() })?;

@@ -13,7 +13,8 @@
 //!    `pool::core` (the pool's lock-free slot protocol).
 //! 3. `pool`: hmkit's own mapping pool: the core over the window, with its
 //!    lock, waiting and guards.
-//! 4. features: `views` (layout, zones, pkmap, version), `census`, `control` (the
+//! 4. features: `views` (layout, zones, pkmap, version), `census`, `kmaps`
+//!    (the kernel's kmap calls by call site), `control` (the
 //!    control file's interpreter and the objects it owns), `bench`,
 //!    `stress`, `selftest`.
 //! 5. `debugfs`: the files, wired to the features.
@@ -29,6 +30,7 @@ mod census;
 mod compile_fail;
 mod control;
 mod debugfs;
+mod kmaps;
 mod logic;
 mod pool;
 mod selftest;

@@ -15,7 +15,7 @@ layers; never a higher one):
   2  pool       src/pool/mod.rs and the rest of src/pool/. Uses sys, logic,
                 pool core.
   3  features   src/control.rs, bench.rs, stress.rs, selftest.rs, views.rs,
-                census.rs.
+                census.rs, kmaps.rs.
                 Use sys, logic, pool; not each other.
   4  debugfs    src/debugfs.rs, and the crate root src/hmkit.rs: anything;
                 also src/compile_fail.rs (cases that must not compile).
@@ -50,6 +50,7 @@ COMPONENTS = [
     (("selftest",), 3, "selftest"),
     (("views",), 3, "views"),
     (("census",), 3, "census"),
+    (("kmaps",), 3, "kmaps"),
     (("debugfs",), 4, "debugfs"),
     # Compile-fail cases (tools/compile-fail.sh): code that must not build,
     # written as a safe user of every layer would.

@@ -234,7 +234,7 @@ for fl in "${flavours[@]}"; do
 		log "flavour $fl: the Debian root: census and short workloads"
 		set +e
 		"${run[@]}" --rootfs debian --disk 1G --timeout 1200 -- \
-			/selftests/hmkit/run_tests.sh hmkit_rootfs.sh hmkit_census.sh hmkit_workloads.sh 2>&1 | tee "$work/debian-$fl.log"
+			/selftests/hmkit/run_tests.sh hmkit_rootfs.sh hmkit_census.sh hmkit_kmaps.sh hmkit_workloads.sh 2>&1 | tee "$work/debian-$fl.log"
 		rc=${PIPESTATUS[0]}
 		set -e
 		add_suite "$work/debian-$fl.log" "$fl (Debian root)"

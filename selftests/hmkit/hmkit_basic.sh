@@ -40,7 +40,7 @@ else
 fi
 
 modes=$(cd $HMKIT_DEBUGFS && stat -c '%n=%a' * | sort | tr '\n' ' ')
-want="bench=600 census=400 control=600 layout=400 pkmap=400 pool=400 selftest=600 stats=400 stress=600 version=400 zones=400 "
+want="bench=600 census=400 control=600 kmaps=600 layout=400 pkmap=400 pool=400 selftest=600 stats=400 stress=600 version=400 zones=400 "
 if [ "$modes" = "$want" ]; then ktap_test_pass debugfs_files_root_only; else hmkit_fail debugfs_files_root_only "modes '$modes', want '$want'"; fi
 
 hmkit_check hmctl_report hmctl report

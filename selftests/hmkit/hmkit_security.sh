@@ -19,8 +19,8 @@ grep -q '^nogroup:' /etc/group 2>/dev/null || echo 'nogroup:x:65534:' >>/etc/gro
 as_nobody() { su -s /bin/sh nobody -c "$1" </dev/null >/dev/null 2>&1; }
 if as_nobody 'id -u | grep -qx 65534'; then
 	leaks=""
-	for f in version layout pkmap pool control; do as_nobody "cat $D/$f" && leaks="$leaks read:$f"; done
-	for f in control stress selftest; do as_nobody "echo run >$D/$f" && leaks="$leaks write:$f"; done
+	for f in version layout pkmap pool control kmaps; do as_nobody "cat $D/$f" && leaks="$leaks read:$f"; done
+	for f in control stress selftest kmaps; do as_nobody "echo run >$D/$f" && leaks="$leaks write:$f"; done
 	if [ -z "$leaks" ]; then ktap_test_pass unprivileged_user_locked_out; else hmkit_fail unprivileged_user_locked_out "$leaks"; fi
 else
 	hmkit_skip unprivileged_user_locked_out "cannot run as nobody (su or CONFIG_MULTIUSER missing)"

@@ -3,7 +3,8 @@
 # hmctl workload, short runs of each named workload on Debian's fio and
 # stress-ng (the Debian root with a scratch disk: qemu/run.sh --rootfs
 # debian --disk 1G): each writes its report (text, JSON, SVG), and the
-# census moves the class the workload is about by about its size.
+# census moves the class the workload is about by about its size; the
+# report says what the kernel kmapped meanwhile.
 # HMKIT_WORKLOAD_MIB and HMKIT_WORKLOAD_SECONDS set the size and length
 # (make workloads runs them long; the suite runs them short).
 . "$(dirname "$0")/ktap.sh"
@@ -19,7 +20,7 @@ OUT=${HMKIT_WORKLOAD_OUT:-/tmp/hmkit-workloads}
 mkdir -p "$OUT"
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 
 # report NAME: the workload's text report. field NAME CLASS COL: a number
 # from its table (3: peak +, 4: MiB in highmem at that peak, 5: after +).
@@ -65,5 +66,16 @@ run metadata at_least metadata slab 3 1
 run swap at_least swap zsmalloc 3 0.1
 mix_moved() { at_least mix anon 3 "$floor" && at_least mix shmem 5 "$floor" && at_least mix slab 3 1; }
 run mix mix_moved
+
+# What a workload kmaps: the pagecache run (fio on ext4) traced the
+# kernel's kmap calls; its report lists the page-cache copy sites
+# (copy_page_to_iter, copy_page_from_iter_atomic), and draws them.
+k=$(sed -n '/^What this workload kmaps/,$p' "$OUT/workload-pagecache.txt")
+if echo "$k" | grep -Eq ' kmap_(atomic|local) .* copy_page_(to_iter|from_iter_atomic)\+' &&
+	hmctl svg-check "$OUT/workload-pagecache-kmaps.svg" --expect "what workload pagecache kmaps" --expect copy_page_ >/dev/null; then
+	ktap_test_pass workload_pagecache_kmaps_reported
+else
+	hmkit_fail workload_pagecache_kmaps_reported "$(echo "$k" | head -12)"
+fi
 
 hmkit_finished

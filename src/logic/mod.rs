@@ -5,12 +5,14 @@
 //!
 //! - [`parse`]: the grammars of the `control`, `bench` and `stress` files;
 //! - [`census`]: classifying page frames by use, from their struct page;
+//! - [`kmaps`]: counting the kernel's kmap calls by call site;
 //! - [`layout`]: the 32-bit virtual address space as a list of regions;
 //! - [`pattern`]: the byte patterns tests write and check;
 //! - [`pkmap`]: telling from kmap() addresses when the kernel's pkmap scan
 //!   wrapped (and so flushed).
 
 pub(crate) mod census;
+pub(crate) mod kmaps;
 pub(crate) mod layout;
 pub(crate) mod parse;
 pub(crate) mod pattern;

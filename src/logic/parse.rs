@@ -13,6 +13,8 @@
 //! free ID             free object ID (EBUSY while it is kmapped)
 //! kmap ID             map page ID with kmap() and hold it (nests)
 //! kunmap ID           drop one kmap() of page ID
+//! kmap-local ID       map page ID with kmap_local_page(), read a byte, unmap
+//! kmap-atomic ID      the same with kmap_atomic()
 //! roundtrip ID        write a pattern through kmap_local, check it through
 //!                     kmap_atomic and kmap(); EIO on a mismatch
 //! vmalloc BYTES       vmalloc an area (1..=16 MiB; ENOSPC once the live
@@ -53,6 +55,8 @@ pub(crate) enum Command {
     Free(Id),
     Kmap(Id),
     Kunmap(Id),
+    KmapLocal(Id),
+    KmapAtomic(Id),
     Roundtrip(Id),
     Vmalloc(u32),
     PkmapFlush,
@@ -206,6 +210,8 @@ pub(crate) fn parse(input: &[u8]) -> Result<Command, ParseError> {
         b"free" => Command::Free(number(words.next(), 1, u32::MAX)?),
         b"kmap" => Command::Kmap(number(words.next(), 1, u32::MAX)?),
         b"kunmap" => Command::Kunmap(number(words.next(), 1, u32::MAX)?),
+        b"kmap-local" => Command::KmapLocal(number(words.next(), 1, u32::MAX)?),
+        b"kmap-atomic" => Command::KmapAtomic(number(words.next(), 1, u32::MAX)?),
         b"roundtrip" => Command::Roundtrip(number(words.next(), 1, u32::MAX)?),
         b"vmalloc" => Command::Vmalloc(number(words.next(), 1, MAX_VMALLOC)?),
         b"pkmap-flush" => Command::PkmapFlush,

@@ -19,6 +19,7 @@ use kernel::prelude::*;
 
 pub(crate) mod debugfs;
 pub(crate) mod highmem;
+pub(crate) mod kmaps;
 pub(crate) mod window;
 
 /// Mirrors `struct hmkit_layout` in `shim.h`.
@@ -325,6 +326,11 @@ pub(crate) fn nr_cpu_ids() -> u32 {
 /// `ETIMEDOUT`, which 6.12's `kernel::error::code` lacks.
 pub(crate) fn etimedout() -> Error {
     Error::from_errno(-(kernel::bindings::ETIMEDOUT as c_int))
+}
+
+/// `EALREADY`, which 6.12's `kernel::error::code` lacks.
+pub(crate) fn ealready() -> Error {
+    Error::from_errno(-(kernel::bindings::EALREADY as c_int))
 }
 
 /// The `slots` module parameter: how many slots the pool has.

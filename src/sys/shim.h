@@ -142,4 +142,39 @@ int hmkit_debugfs_file(const char *name, unsigned int mode,
 void hmkit_debugfs_remove(struct dentry *d);
 void hmkit_seq_write(struct seq_file *m, const char *buf, size_t len);
 
+/*
+ * One call of a probed highmem mapping function (src/sys/kmaps.c; Rust:
+ * sys::kmaps::RawKmapEvent). The two u64 come first and the size is a
+ * multiple of 8, so the layout is the same whether u64 aligns to 4 (GCC
+ * on i386) or 8.
+ */
+struct hmkit_kmap_event {
+	u64 now_ns;		/* ktime_get_mono_fast_ns() */
+	u64 start_ns;		/* KMAP_WAIT: when kmap_high() was entered */
+	unsigned long site;	/* the probed function's return address */
+	unsigned long key;	/* struct page * (kmap, kunmap, local page), pfn, or address (kunmap_local) */
+	unsigned int kind;	/* HMKIT_KMAP_EV_* */
+	unsigned int highmem;	/* the page is highmem; for KUNMAP_LOCAL: the address was a kmap_local slot */
+	unsigned int depth;	/* kmap_local mappings the task held before this call */
+	unsigned int pagefault_disabled;	/* kmap_atomic() disables page faults; kmap_local_page() does not */
+	unsigned int cpu;
+	unsigned int pad;
+};
+
+#define HMKIT_KMAP_EV_KMAP		0
+#define HMKIT_KMAP_EV_KMAP_WAIT		1
+#define HMKIT_KMAP_EV_KUNMAP		2
+#define HMKIT_KMAP_EV_LOCAL_PAGE	3
+#define HMKIT_KMAP_EV_LOCAL_PFN		4
+#define HMKIT_KMAP_EV_KUNMAP_LOCAL	5
+#define HMKIT_KMAP_EV_PKMAP_FLUSH	6
+
+/* The buffer hmkit_symbol() writes (at least KSYM_SYMBOL_LEN). */
+#define HMKIT_KSYM_LEN 1024
+
+int hmkit_kmaps_register(void (*sink)(void *ctx, const struct hmkit_kmap_event *ev), void *ctx);
+void hmkit_kmaps_unregister(void);
+unsigned long hmkit_kmaps_missed(void);
+void hmkit_symbol(unsigned long addr, char *buf);
+
 #endif /* HMKIT_SHIM_H */

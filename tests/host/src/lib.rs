@@ -8,6 +8,8 @@
 
 #[path = "../../../src/logic/census.rs"]
 pub mod census;
+#[path = "../../../src/logic/kmaps.rs"]
+pub mod kmaps;
 #[path = "../../../src/logic/parse.rs"]
 pub mod command;
 #[path = "../../../src/logic/layout.rs"]
@@ -38,6 +40,8 @@ pub(crate) mod model;
 mod census_tests;
 #[cfg(test)]
 mod command_tests;
+#[cfg(test)]
+mod kmaps_tests;
 #[cfg(test)]
 mod layout_tests;
 #[cfg(test)]

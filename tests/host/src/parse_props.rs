@@ -72,7 +72,7 @@ fn pool_flush(_: u32) -> Command {
 }
 
 /// The `control` verbs of parse.rs's doc comment.
-const VERBS: [Verb; 14] = [
+const VERBS: [Verb; 16] = [
     Verb {
         name: "alloc",
         arg: Arg::Optional(1, MAX_ALLOC),
@@ -92,6 +92,16 @@ const VERBS: [Verb; 14] = [
         name: "kunmap",
         arg: ID,
         make: Command::Kunmap,
+    },
+    Verb {
+        name: "kmap-local",
+        arg: ID,
+        make: Command::KmapLocal,
+    },
+    Verb {
+        name: "kmap-atomic",
+        arg: ID,
+        make: Command::KmapAtomic,
     },
     Verb {
         name: "roundtrip",
@@ -153,6 +163,8 @@ fn unparse(cmd: Command) -> (&'static str, Option<u32>) {
         Command::Free(id) => ("free", Some(id)),
         Command::Kmap(id) => ("kmap", Some(id)),
         Command::Kunmap(id) => ("kunmap", Some(id)),
+        Command::KmapLocal(id) => ("kmap-local", Some(id)),
+        Command::KmapAtomic(id) => ("kmap-atomic", Some(id)),
         Command::Roundtrip(id) => ("roundtrip", Some(id)),
         Command::Vmalloc(n) => ("vmalloc", Some(n)),
         Command::PkmapFlush => ("pkmap-flush", None),

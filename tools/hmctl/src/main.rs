@@ -8,6 +8,7 @@ mod debugfs;
 mod draw;
 mod events;
 mod explain;
+mod kmaps;
 mod layout;
 mod meminfo;
 mod pkmap;
@@ -77,6 +78,40 @@ enum Command {
         /// Redraw in place, like top (ANSI; only on a terminal)
         #[arg(long)]
         clear: bool,
+        /// Also trace the kernel's kmap calls while watching, and show their
+        /// rates (the probes come out when the watch ends, Ctrl-C included)
+        #[arg(long)]
+        kmaps: bool,
+    },
+    /// Trace the kernel's own kmap(), kmap_atomic() and kmap_local calls
+    /// (kprobes) for --seconds, or while COMMAND runs, and list the call
+    /// sites by rate: mechanism, highmem share, kmap() hold times, waits for
+    /// the pkmap, kmap_local nesting; then the deprecated ones to convert
+    Kmaps {
+        /// How long to trace when no COMMAND is given
+        #[arg(long, default_value_t = 5.0, value_parser = positive)]
+        seconds: f64,
+        /// How many sites to list
+        #[arg(long, default_value_t = 25)]
+        top: usize,
+        /// Also draw the top sites as SVG into FILE
+        #[arg(long, value_name = "FILE")]
+        svg: Option<std::path::PathBuf>,
+        /// Show what the tables hold now (the last trace, or the running
+        /// one) instead of tracing
+        #[arg(long, conflicts_with_all = ["overhead", "command"])]
+        show: bool,
+        /// Measure what tracing adds to each map+unmap: hmkit's benchmark
+        /// loops without and with the probes (instructions under
+        /// qemu/run.sh --icount)
+        #[arg(long, conflicts_with = "command")]
+        overhead: bool,
+        /// With --overhead: a short run (for tests)
+        #[arg(long, requires = "overhead")]
+        quick: bool,
+        /// The command to trace, after `--`
+        #[arg(last = true)]
+        command: Vec<String>,
     },
     /// Run a named workload on Debian's fio and stress-ng (pagecache, anon,
     /// tmpfs, metadata, swap, mix), with a census before, every interval
@@ -250,7 +285,31 @@ fn run(cli: Cli) -> Result<(), String> {
             let w = census::what_if(&c, &l, &z)?;
             output(json, &w, || census::render_what_if(&w))
         }
-        Command::Watch { interval, count, clear } => workload::watch(&fs, interval, count, json, clear),
+        Command::Watch { interval, count, clear, kmaps } => workload::watch(&fs, interval, count, json, clear, kmaps),
+        Command::Kmaps { seconds, top, svg, show, overhead, quick, command } => {
+            if overhead {
+                let how = if quick { bench::Plan::Quick } else { bench::Plan::Full };
+                let o = kmaps::overhead(&fs, &["kmap_local", "kmap_atomic", "kmap_hit", "kmap"], 3, how)?;
+                return output(json, &o, || kmaps::render_overhead(&o));
+            }
+            let t = if show {
+                kmaps::Trace { command: Vec::new(), exit_status: None, seconds: 0.0, kmaps: kmaps::Kmaps::parse(&fs.read("kmaps")?)? }
+            } else {
+                kmaps::trace(&fs, seconds, &command)?
+            };
+            if let Some(path) = svg {
+                let v = Version::parse(&fs.read("version")?)?;
+                let what = if t.command.is_empty() { String::new() } else { format!(" under `{}`", t.command.join(" ")) };
+                let title = format!("kmap calls by call site{what}, Linux {} i386", v.kernel);
+                write_file(&path, &kmaps::svg(&t.kmaps, top.min(40), &title))?;
+            }
+            output(json, &t, || kmaps::render(&t.kmaps, top))?;
+            match t.exit_status {
+                Some(c) if c != 0 => Err(format!("`{}` exited with status {c}", t.command.join(" "))),
+                None if !t.command.is_empty() => Err(format!("`{}` was killed by a signal", t.command.join(" "))),
+                _ => Ok(()),
+            }
+        }
         Command::Workload { name, mib, seconds, interval, dir, out } => {
             let r = workload::run(&fs, &name, mib, seconds, interval, &dir)?;
             if let Some(out) = out {

@@ -7,7 +7,7 @@
 use crate::census::{self, Census, CLASSES};
 use crate::debugfs::Debugfs;
 use crate::draw::{canvas, text};
-use crate::{pkmap, pool};
+use crate::{kmaps, pkmap, pool};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -26,12 +26,15 @@ pub struct Sample {
     pub pkmap_slots: u64,
     pub pool_in_use: u64,
     pub pool_slots: u64,
+    /// While `kmaps` traces: calls so far per mechanism, all CPUs.
+    pub kmap_calls: Option<BTreeMap<String, u64>>,
 }
 
 pub fn sample(fs: &Debugfs, start: Instant) -> Result<Sample, String> {
     let census = Census::parse(&fs.read("census")?)?;
     let k = pkmap::parse(&fs.read("pkmap")?)?;
     let p = pool::parse_pool(&fs.read("pool")?)?;
+    let km = kmaps::Kmaps::parse(&fs.read("kmaps")?)?;
     Ok(Sample {
         t: start.elapsed().as_secs_f64(),
         census,
@@ -39,7 +42,28 @@ pub fn sample(fs: &Debugfs, start: Instant) -> Result<Sample, String> {
         pkmap_slots: k.last_pkmap,
         pool_in_use: p.in_use,
         pool_slots: p.slots,
+        kmap_calls: km.running.then(|| km.totals().into_iter().map(|(m, n)| (m.to_string(), n)).collect()),
     })
+}
+
+/// Calls per second of each mechanism between two samples, while tracing.
+pub fn kmap_rates(prev: &Sample, now: &Sample) -> Option<BTreeMap<String, f64>> {
+    let (a, b) = (prev.kmap_calls.as_ref()?, now.kmap_calls.as_ref()?);
+    let dt = (now.t - prev.t).max(1e-9);
+    Some(b.iter().map(|(m, n)| (m.clone(), n.saturating_sub(a.get(m).copied().unwrap_or(0)) as f64 / dt)).collect())
+}
+
+/// A line of one character per value, from ' ' (0) to '#' (`max`): ASCII,
+/// for serial consoles.
+pub fn sparkline(values: &[u64], max: u64) -> String {
+    const LEVELS: &[u8] = b" .:-=+*%#";
+    values
+        .iter()
+        .map(|&v| {
+            let i = if max == 0 { 0 } else { ((v.min(max) * (LEVELS.len() as u64 - 1)).div_ceil(max)) as usize };
+            LEVELS[i] as char
+        })
+        .collect()
 }
 
 /// The columns of the watch view: short names for the classes.
@@ -60,9 +84,18 @@ const SHORT: [(&str, &str); 14] = [
     ("other", "other"),
 ];
 
+/// What the watch view shows besides the sample itself: kmap rates since
+/// the previous sample and the pkmap's use over the last samples.
+#[derive(Default)]
+pub struct History {
+    pub rates: Option<BTreeMap<String, f64>>,
+    /// Mapped pkmap slots, oldest first.
+    pub pkmap: Vec<u64>,
+}
+
 /// The watch view of one sample: a row per zone in MiB, then the pkmap
 /// and the pool. Plain text, for a serial console as for a terminal.
-pub fn render_sample(s: &Sample) -> String {
+pub fn render_sample(s: &Sample, h: &History) -> String {
     let c = &s.census;
     let mut out = format!("hmkit watch  t={:.1}s  (MiB; census walk {:.1} ms)\n", s.t, c.walk_ns as f64 / 1e6);
     out += &format!("{:<8}", "zone");
@@ -81,22 +114,89 @@ pub fn render_sample(s: &Sample) -> String {
         "kernel pkmap: {} of {} slots mapped   hmkit pool: {} of {} slots in use\n",
         s.pkmap_mapped, s.pkmap_slots, s.pool_in_use, s.pool_slots
     );
+    if h.pkmap.len() > 1 {
+        out += &format!(
+            "pkmap use, last {} samples (max {} slots): [{}]\n",
+            h.pkmap.len(),
+            s.pkmap_slots,
+            sparkline(&h.pkmap, s.pkmap_slots)
+        );
+    }
+    match (&s.kmap_calls, &h.rates) {
+        (None, _) => out += "kmap calls: not traced (hmctl watch --kmaps, or hmctl kmaps)\n",
+        (Some(_), None) => out += "kmap calls per second: from the next sample\n",
+        (Some(_), Some(r)) => {
+            out += "kmap calls per second:";
+            for m in kmaps::MECHS {
+                out += &format!(" {}={:.0}", m, r.get(m).copied().unwrap_or(0.0));
+            }
+            out += "\n";
+        }
+    }
     out
+}
+
+/// How many pkmap samples the watch view's history line keeps.
+const HISTORY: usize = 60;
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_: nix::libc::c_int) {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Makes SIGINT and SIGTERM set [`INTERRUPTED`] instead of killing the
+/// process, so that a watch that traces takes its probes out first.
+fn catch_interrupts() -> Result<(), String> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    let sa = SigAction::new(SigHandler::Handler(on_interrupt), SaFlags::empty(), SigSet::empty());
+    for sig in [Signal::SIGINT, Signal::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe { sigaction(sig, &sa) }.map_err(|e| format!("sigaction: {e}"))?;
+    }
+    Ok(())
 }
 
 /// `hmctl watch`: a sample every `interval`, `count` times (0: until
 /// interrupted); JSON lines with `json`; with `clear`, each view redraws
 /// the terminal (ANSI), else views follow one another (serial consoles, logs).
-pub fn watch(fs: &Debugfs, interval: f64, count: u64, json: bool, clear: bool) -> Result<(), String> {
+pub fn watch(fs: &Debugfs, interval: f64, count: u64, json: bool, clear: bool, trace: bool) -> Result<(), String> {
+    if trace {
+        catch_interrupts()?;
+        kmaps::start(fs)?;
+    }
+    let r = watch_loop(fs, interval, count, json, clear);
+    if trace {
+        kmaps::stop(fs)?;
+    }
+    r
+}
+
+/// One line of `hmctl watch --json`.
+#[derive(Serialize)]
+struct WatchLine<'a> {
+    #[serde(flatten)]
+    sample: &'a Sample,
+    kmap_rates: &'a Option<BTreeMap<String, f64>>,
+}
+
+fn watch_loop(fs: &Debugfs, interval: f64, count: u64, json: bool, clear: bool) -> Result<(), String> {
     let start = Instant::now();
     let clear = clear && !json && std::io::stdout().is_terminal();
     let mut n = 0;
+    let mut h = History::default();
+    let mut prev: Option<Sample> = None;
     loop {
         let s = sample(fs, start)?;
+        h.rates = prev.as_ref().and_then(|p| kmap_rates(p, &s));
+        h.pkmap.push(s.pkmap_mapped);
+        if h.pkmap.len() > HISTORY {
+            h.pkmap.remove(0);
+        }
         let text = if json {
-            serde_json::to_string(&s).map_err(|e| e.to_string())? + "\n"
+            serde_json::to_string(&WatchLine { sample: &s, kmap_rates: &h.rates }).map_err(|e| e.to_string())? + "\n"
         } else {
-            format!("{}{}\n", if clear { "\x1b[H\x1b[2J" } else { "" }, render_sample(&s))
+            format!("{}{}\n", if clear { "\x1b[H\x1b[2J" } else { "" }, render_sample(&s, &h))
         };
         // A reader that goes away (`hmctl watch | head`) ends the watch.
         let mut out = std::io::stdout().lock();
@@ -108,7 +208,11 @@ pub fn watch(fs: &Debugfs, interval: f64, count: u64, json: bool, clear: bool) -
         if count != 0 && n >= count {
             return Ok(());
         }
+        prev = Some(s);
         std::thread::sleep(Duration::from_secs_f64(interval));
+        if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(());
+        }
     }
 }
 
@@ -134,6 +238,9 @@ pub struct Run {
     pub peak_highmem_mib: BTreeMap<String, f64>,
     /// The what-if of the sample with the most memory in use.
     pub whatif: Option<census::WhatIf>,
+    /// What the kernel kmapped while it ran, by call site (`None` if
+    /// tracing was not possible: another trace was running).
+    pub kmaps: Option<kmaps::Kmaps>,
 }
 
 /// A workload's processes and the state they need (mounts, swap) to undo.
@@ -299,7 +406,23 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
     let zones = crate::zones::parse(&fs.read("zones")?)?;
     let t0 = Instant::now();
     let before = sample(fs, t0)?;
-    let mut r = start(name, mib, seconds, dir)?;
+    let traced = match kmaps::start(fs) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("hmctl: not tracing kmap calls: {e}");
+            false
+        }
+    };
+    let started = start(name, mib, seconds, dir);
+    let mut r = match started {
+        Ok(r) => r,
+        Err(e) => {
+            if traced {
+                kmaps::stop(fs)?;
+            }
+            return Err(e);
+        }
+    };
     let commands = r.children.iter().map(|(l, _)| l.clone()).collect();
     let mut during = Vec::new();
     let result = (|| -> Result<(), String> {
@@ -327,8 +450,10 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
     // Tools that overran are stopped; what they made stays until after the last sample.
     end_all(&mut r.children);
     let after = result.and_then(|()| sample(fs, t0));
+    let kmap_result = if traced { kmaps::stop(fs).and_then(|()| kmaps::Kmaps::parse(&fs.read("kmaps")?).map(Some)) } else { Ok(None) };
     stop(&mut r);
     let after = after?;
+    let kmaps = kmap_result?;
     let mut peak_delta_mib = BTreeMap::new();
     let mut after_delta_mib = BTreeMap::new();
     let mut peak_highmem_mib = BTreeMap::new();
@@ -343,6 +468,7 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
     let busiest = during.iter().chain([&after]).max_by_key(|s| s.census.total.used()).unwrap_or(&after);
     let whatif = census::what_if(&busiest.census, &layout, &zones).ok();
     Ok(Run {
+        kmaps,
         whatif,
         workload: name.into(),
         mib,
@@ -379,6 +505,10 @@ pub fn render_run(r: &Run) -> String {
     if let Some(w) = &r.whatif {
         s += "\nWhat-if, at the sample with the most memory in use:\n";
         s += &census::render_what_if(w);
+    }
+    if let Some(k) = &r.kmaps {
+        s += "\nWhat this workload kmaps (the kernel's kmap calls by call site, traced while it ran):\n";
+        s += &kmaps::render(k, 15);
     }
     s
 }
@@ -435,11 +565,15 @@ pub fn svg(r: &Run, title: &str) -> String {
 pub fn write_reports(r: &Run, out: &Path, title: &str) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let base = out.join(format!("workload-{}", r.workload));
-    let files = [
+    let mut files = vec![
         (base.with_extension("txt"), render_run(r)),
         (base.with_extension("json"), serde_json::to_string_pretty(r).map_err(|e| e.to_string())?),
         (base.with_extension("svg"), svg(r, title)),
     ];
+    if let Some(k) = &r.kmaps {
+        let t = format!("what workload {} kmaps: kernel call sites, most calls first", r.workload);
+        files.push((out.join(format!("workload-{}-kmaps.svg", r.workload)), kmaps::svg(k, 20, &t)));
+    }
     for (p, content) in &files {
         std::fs::write(p, content).map_err(|e| format!("{}: {e}", p.display()))?;
     }
@@ -458,16 +592,32 @@ mod tests {
         };
         shift(&mut census.zones[2]);
         shift(&mut census.total);
-        Sample { t, census, pkmap_mapped: 1, pkmap_slots: 1024, pool_in_use: 0, pool_slots: 1024 }
+        Sample { t, census, pkmap_mapped: 1, pkmap_slots: 1024, pool_in_use: 0, pool_slots: 1024, kmap_calls: None }
     }
 
     #[test]
     fn watch_view_has_every_zone_and_class() {
-        let v = render_sample(&sample_at(1.0, 0));
-        for w in ["DMA", "Normal", "HighMem", "total", "anon", "ptab", "kernel pkmap: 1 of 1024"] {
+        let v = render_sample(&sample_at(1.0, 0), &History::default());
+        for w in ["DMA", "Normal", "HighMem", "total", "anon", "ptab", "kernel pkmap: 1 of 1024", "kmap calls: not traced"] {
             assert!(v.contains(w), "{w}: {v}");
         }
         assert!(!v.contains("Movable"), "empty zones are left out: {v}");
+    }
+
+    #[test]
+    fn watch_view_shows_kmap_rates_and_pkmap_history() {
+        let calls = |n: u64| Some([("kmap".to_string(), n), ("kmap_local".to_string(), 10 * n)].into_iter().collect());
+        let (mut a, mut b) = (sample_at(1.0, 0), sample_at(3.0, 0));
+        a.kmap_calls = calls(100);
+        b.kmap_calls = calls(300);
+        let rates = kmap_rates(&a, &b).unwrap();
+        assert_eq!((rates["kmap"], rates["kmap_local"]), (100.0, 1000.0));
+        assert!(kmap_rates(&sample_at(0.0, 0), &b).is_none());
+        let h = History { rates: Some(rates), pkmap: vec![0, 512, 1024] };
+        let v = render_sample(&b, &h);
+        assert!(v.contains("kmap=100 kunmap=0 kmap_atomic=0 kmap_local=1000"), "{v}");
+        assert!(v.contains("last 3 samples (max 1024 slots): [ =#]"), "{v}");
+        assert_eq!(sparkline(&[0, 1, 1024, 2000], 1024), " .##");
     }
 
     #[test]
@@ -484,9 +634,11 @@ mod tests {
             after_delta_mib: CLASSES.iter().map(|c| (c.to_string(), 0.0)).collect(),
             peak_highmem_mib: CLASSES.iter().map(|c| (c.to_string(), 0.0)).collect(),
             whatif: None,
+            kmaps: Some(crate::kmaps::tests::kmaps()),
         };
         let t = render_run(&r);
         assert!(t.contains("anon") && t.contains("+64.0"), "{t}");
+        assert!(t.contains("What this workload kmaps") && t.contains("hmkit_kmap+0x9/0x10"), "{t}");
         let s = svg(&r, "anon");
         let texts = crate::draw::check(&s).unwrap().join("\n");
         assert!(texts.contains("highmem") && texts.contains("anon"), "{texts}");

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The probes behind `hmctl kmaps`: kprobes on the kernel's own highmem
+ * mapping calls, each turned into one `struct hmkit_kmap_event` handed to
+ * the sink that Rust registered (src/sys/kmaps.rs). Nothing here keeps
+ * state beyond the registration; counting, pairing and naming happen in
+ * Rust.
+ *
+ * Probed (mm/highmem.c unless said):
+ *   kmap_high             kmap() of a highmem page (kretprobe: the return
+ *                         tells whether the caller slept for a free slot)
+ *   kunmap_high           kunmap() of a highmem page
+ *   __kmap_local_page_prot  kmap_local_page(), kmap_local_folio() and
+ *                         kmap_atomic(), highmem or not
+ *   __kmap_local_pfn_prot  kmap_local_pfn() and kmap_atomic_pfn() (its
+ *                         calls from __kmap_local_page_prot are skipped)
+ *   kunmap_local_indexed  kunmap_local() and kunmap_atomic()
+ *   flush_tlb_kernel_range (arch/x86/mm/tlb.c) when it flushes exactly the
+ *                         pkmap: the pkmap's flush of its unused entries
+ *
+ * Handlers run in kprobe context: interrupts or preemption off, never
+ * nested on one CPU (a probe hit inside a handler is counted as missed by
+ * the kprobe core), so the sink must not sleep, allocate or take locks.
+ */
+
+#include <linux/highmem.h>
+#include <linux/kallsyms.h>
+#include <linux/kprobes.h>
+#include <linux/mutex.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <asm/pgtable.h>
+
+#include "shim.h"
+
+static_assert(sizeof(struct hmkit_kmap_event) == 48);
+static_assert(offsetof(struct hmkit_kmap_event, site) == 16);
+static_assert(offsetof(struct hmkit_kmap_event, kind) == 24);
+static_assert(offsetof(struct hmkit_kmap_event, cpu) == 40);
+static_assert(KSYM_SYMBOL_LEN <= HMKIT_KSYM_LEN);
+
+/* Serialises registration; the handlers only read what it set. */
+static DEFINE_MUTEX(kmaps_lock);
+static void (*kmaps_sink)(void *ctx, const struct hmkit_kmap_event *ev);
+static void *kmaps_ctx;
+/* Where __kmap_local_page_prot lies, to skip its own call of the pfn one. */
+static unsigned long page_prot_start, page_prot_end;
+
+/* mm/highmem.c's KM_INCR: each kmap_local takes two slots with the guard. */
+#define HMKIT_KM_INCR (IS_ENABLED(CONFIG_DEBUG_KMAP_LOCAL) ? 2 : 1)
+
+/* At a probed function's first instruction, its return address is on top of the stack. */
+static unsigned long entry_site(struct pt_regs *regs)
+{
+	return regs_get_kernel_stack_nth(regs, 0);
+}
+
+static void emit(unsigned int kind, unsigned long site, unsigned long key,
+		 unsigned int highmem, u64 start_ns)
+{
+	struct hmkit_kmap_event ev = {
+		.now_ns = ktime_get_mono_fast_ns(),
+		.start_ns = start_ns,
+		.site = site,
+		.key = key,
+		.kind = kind,
+		.highmem = highmem,
+		.depth = current->kmap_ctrl.idx / HMKIT_KM_INCR,
+		.pagefault_disabled = pagefault_disabled(),
+		.cpu = raw_smp_processor_id(),
+	};
+
+	kmaps_sink(kmaps_ctx, &ev);
+}
+
+/* kmap_high(): what the return handler needs. */
+struct kmap_high_data {
+	u64 start_ns;
+	unsigned long nvcsw;
+	unsigned long site;
+};
+
+static int kmap_high_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct kmap_high_data *d = (struct kmap_high_data *)ri->data;
+	struct page *page = (struct page *)regs_get_kernel_argument(regs, 0);
+
+	d->site = entry_site(regs);
+	d->nvcsw = current->nvcsw;
+	emit(HMKIT_KMAP_EV_KMAP, d->site, (unsigned long)page, 1, 0);
+	d->start_ns = ktime_get_mono_fast_ns();
+	return 0;
+}
+
+static int kmap_high_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct kmap_high_data *d = (struct kmap_high_data *)ri->data;
+
+	/*
+	 * The only sleep in kmap_high() is map_new_virtual()'s wait for a
+	 * free slot (kmap_lock is a spinlock), and a sleep is a voluntary
+	 * context switch; preemption counts in nivcsw instead.
+	 */
+	if (current->nvcsw != d->nvcsw)
+		emit(HMKIT_KMAP_EV_KMAP_WAIT, d->site, 0, 1, d->start_ns);
+	return 0;
+}
+
+static int kunmap_high_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	emit(HMKIT_KMAP_EV_KUNMAP, entry_site(regs), regs_get_kernel_argument(regs, 0), 1, 0);
+	return 0;
+}
+
+static int local_page_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct page *page = (struct page *)regs_get_kernel_argument(regs, 0);
+
+	emit(HMKIT_KMAP_EV_LOCAL_PAGE, entry_site(regs), (unsigned long)page,
+	     PageHighMem(page), 0);
+	return 0;
+}
+
+static int local_pfn_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	unsigned long site = entry_site(regs);
+	unsigned long pfn = regs_get_kernel_argument(regs, 0);
+
+	if (site >= page_prot_start && site < page_prot_end)
+		return 0;
+	emit(HMKIT_KMAP_EV_LOCAL_PFN, site, pfn,
+	     pfn_valid(pfn) ? PageHighMem(pfn_to_page(pfn)) : 0, 0);
+	return 0;
+}
+
+static int kunmap_local_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	unsigned long addr = regs_get_kernel_argument(regs, 0);
+
+	/* Below the kmap_local fixmap slots: a lowmem page that was never mapped. */
+	emit(HMKIT_KMAP_EV_KUNMAP_LOCAL, entry_site(regs), addr,
+	     (addr & PAGE_MASK) >= __fix_to_virt(FIX_KMAP_END), 0);
+	return 0;
+}
+
+static int flush_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (regs_get_kernel_argument(regs, 0) != PKMAP_ADDR(0) ||
+	    regs_get_kernel_argument(regs, 1) != PKMAP_ADDR(LAST_PKMAP))
+		return 0;
+	emit(HMKIT_KMAP_EV_PKMAP_FLUSH, entry_site(regs), 0, 1, 0);
+	return 0;
+}
+
+static struct kprobe kp_kunmap_high = { .symbol_name = "kunmap_high", .pre_handler = kunmap_high_pre };
+static struct kprobe kp_local_page = { .symbol_name = "__kmap_local_page_prot", .pre_handler = local_page_pre };
+static struct kprobe kp_local_pfn = { .symbol_name = "__kmap_local_pfn_prot", .pre_handler = local_pfn_pre };
+static struct kprobe kp_kunmap_local = { .symbol_name = "kunmap_local_indexed", .pre_handler = kunmap_local_pre };
+static struct kprobe kp_flush = { .symbol_name = "flush_tlb_kernel_range", .pre_handler = flush_pre };
+static struct kprobe *kprobes[] = { &kp_kunmap_high, &kp_local_page, &kp_local_pfn, &kp_kunmap_local, &kp_flush };
+
+static struct kretprobe krp_kmap_high = {
+	.kp.symbol_name = "kmap_high",
+	.entry_handler = kmap_high_entry,
+	.handler = kmap_high_return,
+	.data_size = sizeof(struct kmap_high_data),
+	/* Tasks inside kmap_high() at once, most of them waiting for a slot. */
+	.maxactive = 256,
+};
+
+static void reset_probes(void)
+{
+	unsigned int i;
+
+	/* register_kprobe() resolves symbol_name into addr and refuses a probe with both set. */
+	for (i = 0; i < ARRAY_SIZE(kprobes); i++) {
+		kprobes[i]->addr = NULL;
+		kprobes[i]->flags = 0;
+		kprobes[i]->nmissed = 0;
+	}
+	krp_kmap_high.kp.addr = NULL;
+	krp_kmap_high.kp.flags = 0;
+	krp_kmap_high.kp.nmissed = 0;
+	krp_kmap_high.nmissed = 0;
+}
+
+/* The size of the function that starts at @addr, from kallsyms ("name+0x0/0x15"). */
+static unsigned long function_size(unsigned long addr)
+{
+	static char buf[KSYM_SYMBOL_LEN];	/* under kmaps_lock */
+	unsigned long off, size;
+	char *plus;
+
+	sprint_symbol(buf, addr);
+	plus = strrchr(buf, '+');
+	if (!plus || sscanf(plus + 1, "%lx/%lx", &off, &size) != 2 || off != 0)
+		return 0;
+	return size;
+}
+
+int hmkit_kmaps_register(void (*sink)(void *ctx, const struct hmkit_kmap_event *ev), void *ctx)
+{
+	int ret;
+
+	mutex_lock(&kmaps_lock);
+	if (kmaps_sink) {
+		ret = -EBUSY;
+		goto out;
+	}
+	reset_probes();
+	/* The handlers may fire as soon as the first probe is in. */
+	kmaps_ctx = ctx;
+	kmaps_sink = sink;
+	page_prot_start = page_prot_end = 0;
+	/*
+	 * The pfn probe skips calls from __kmap_local_page_prot, which it
+	 * recognises by their return address: learn where that function is
+	 * before any probe goes in (a disabled probe places nothing).
+	 */
+	kp_local_page.flags = KPROBE_FLAG_DISABLED;
+	ret = register_kprobe(&kp_local_page);
+	if (ret)
+		goto fail;
+	page_prot_start = (unsigned long)kp_local_page.addr;
+	page_prot_end = page_prot_start + function_size(page_prot_start);
+	unregister_kprobe(&kp_local_page);
+	if (page_prot_end == page_prot_start) {
+		ret = -ENOENT;
+		goto fail;
+	}
+	reset_probes();
+	ret = register_kprobes(kprobes, ARRAY_SIZE(kprobes));
+	if (ret)
+		goto fail;
+	ret = register_kretprobe(&krp_kmap_high);
+	if (ret) {
+		unregister_kprobes(kprobes, ARRAY_SIZE(kprobes));
+		goto fail;
+	}
+	goto out;
+fail:
+	kmaps_sink = NULL;
+	kmaps_ctx = NULL;
+out:
+	mutex_unlock(&kmaps_lock);
+	return ret;
+}
+
+void hmkit_kmaps_unregister(void)
+{
+	mutex_lock(&kmaps_lock);
+	if (kmaps_sink) {
+		/* Both wait until no handler runs any more (synchronize_rcu()). */
+		unregister_kretprobe(&krp_kmap_high);
+		unregister_kprobes(kprobes, ARRAY_SIZE(kprobes));
+		kmaps_sink = NULL;
+		kmaps_ctx = NULL;
+	}
+	mutex_unlock(&kmaps_lock);
+}
+
+unsigned long hmkit_kmaps_missed(void)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	mutex_lock(&kmaps_lock);
+	if (kmaps_sink) {
+		for (i = 0; i < ARRAY_SIZE(kprobes); i++)
+			n += READ_ONCE(kprobes[i]->nmissed);
+		n += READ_ONCE(krp_kmap_high.kp.nmissed) + READ_ONCE(krp_kmap_high.nmissed);
+	}
+	mutex_unlock(&kmaps_lock);
+	return n;
+}
+
+void hmkit_symbol(unsigned long addr, char *buf)
+{
+	sprint_symbol(buf, addr);
+}
