@@ -40,7 +40,10 @@ test:
 # and the kernel's flush events per op) and on the host's clock (TCG wall
 # ns per op, min/median/max of BENCH_RUNS). bench-report merges them into
 # one table: on the console, results/bench.md, results/bench.json, and a
-# chart results/bench.svg; each run's own report is kept beside them.
+# chart results/bench.svg; each run's own report is kept beside them. Each
+# boot also measures what tracing with hmctl kmaps adds to a map+unmap
+# (results/bench-kmaps-overhead-{icount,wall}.txt: the same loops without
+# and with the probes).
 RESULTS ?= results
 BENCH_FLAVOUR ?= bench
 BENCH_RUNS ?= 5
@@ -50,10 +53,12 @@ bench:
 	mkdir -p $(RESULTS)
 	@echo "==> $(BENCH_FLAVOUR): instruction counts (qemu -icount, one CPU), $(BENCH_RUNS) runs"
 	qemu/run.sh --flavour $(BENCH_FLAVOUR) --no-build --icount --smp 1 --out $(RESULTS) --timeout 3600 -- \
-		hmctl bench --runs $(BENCH_RUNS) --json-out /out/$(BENCH_FLAVOUR)-icount.json
+		sh -c 'hmctl bench --runs $(BENCH_RUNS) --json-out /out/$(BENCH_FLAVOUR)-icount.json && \
+		hmctl kmaps --overhead >/out/$(BENCH_FLAVOUR)-kmaps-overhead-icount.txt && cat /out/$(BENCH_FLAVOUR)-kmaps-overhead-icount.txt'
 	@echo "==> $(BENCH_FLAVOUR): wall time under TCG, $(BENCH_RUNS) runs"
 	qemu/run.sh --flavour $(BENCH_FLAVOUR) --no-build --out $(RESULTS) --timeout 3600 -- \
-		hmctl bench --runs $(BENCH_RUNS) --json-out /out/$(BENCH_FLAVOUR)-wall.json
+		sh -c 'hmctl bench --runs $(BENCH_RUNS) --json-out /out/$(BENCH_FLAVOUR)-wall.json && \
+		hmctl kmaps --overhead >/out/$(BENCH_FLAVOUR)-kmaps-overhead-wall.txt && cat /out/$(BENCH_FLAVOUR)-kmaps-overhead-wall.txt'
 	$(BENCH_HMCTL) bench-report $(RESULTS)/$(BENCH_FLAVOUR)-icount.json $(RESULTS)/$(BENCH_FLAVOUR)-wall.json \
 		--markdown $(RESULTS)/$(BENCH_FLAVOUR).md --json-out $(RESULTS)/$(BENCH_FLAVOUR).json --svg $(RESULTS)/$(BENCH_FLAVOUR).svg
 

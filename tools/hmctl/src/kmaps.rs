@@ -386,7 +386,7 @@ pub fn svg(k: &Kmaps, top: usize, title: &str) -> String {
     let sites: Vec<&Site> = k.sites.iter().filter(|s| !s.mechanism.starts_with("kunmap")).take(top).collect();
     let (left, bar_w, row) = (360.0, 420.0, 22.0);
     let h = 70.0 + row * sites.len().max(1) as f64 + 40.0;
-    let mut doc = canvas(left + bar_w + 140.0, h, title);
+    let mut doc = canvas(left + bar_w + 260.0, h, title);
     let max = sites.iter().map(|s| s.calls).max().unwrap_or(1).max(1) as f64;
     if sites.is_empty() {
         doc = doc.add(text("no kmap calls were traced", 20.0, 70.0));

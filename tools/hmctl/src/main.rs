@@ -299,7 +299,11 @@ fn run(cli: Cli) -> Result<(), String> {
             };
             if let Some(path) = svg {
                 let v = Version::parse(&fs.read("version")?)?;
-                let what = if t.command.is_empty() { String::new() } else { format!(" under `{}`", t.command.join(" ")) };
+                let mut cmd = t.command.join(" ");
+                if cmd.chars().count() > 40 {
+                    cmd = cmd.chars().take(37).collect::<String>() + "...";
+                }
+                let what = if cmd.is_empty() { String::new() } else { format!(" under `{cmd}`") };
                 let title = format!("kmap calls by call site{what}, Linux {} i386", v.kernel);
                 write_file(&path, &kmaps::svg(&t.kmaps, top.min(40), &title))?;
             }
