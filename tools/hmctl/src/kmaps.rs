@@ -328,6 +328,10 @@ pub fn render(k: &Kmaps, top: usize) -> String {
             out += &format!(" {m}={n}");
         }
     }
+    out += "\nper CPU (maps and unmaps):";
+    for (cpu, c) in k.per_cpu.iter().enumerate() {
+        out += &format!(" cpu{cpu}={}", c.iter().sum::<u64>());
+    }
     out += "\n\n";
     out += &format!(
         "{:>10} {:>9} {:<15} {:>5} {:>8} {:>8} {:>8} {:>5} {:>5}  {}\n",
@@ -537,6 +541,7 @@ pkmap_flush 1 1 0 0 0 0 0 0 - - kmap_high+0x1a0/0x260\n";
         let k = Kmaps::parse(FILE).unwrap();
         let r = render(&k, 10);
         assert!(r.contains("totals: kmap=4 kunmap=4 kmap_atomic=4 kmap_local=10"), "{r}");
+        assert!(r.contains("per CPU (maps and unmaps): cpu0=26 cpu1=11"), "{r}");
         let todo = r.split("To convert").nth(1).unwrap();
         assert!(todo.contains("hmkit_kmap+0x9/0x10 [hmkit]") && todo.contains("ext4_foo"), "{todo}");
         assert!(!todo.contains("copy_page_to_iter"), "{todo}");
