@@ -190,6 +190,12 @@ impl Objects {
                 page.map_local(|b| core::hint::black_box(b[0]))?;
                 Ok(())
             }
+            Command::KmapNested(id) => {
+                let (page, _, _) = self.page(id)?;
+                let r = page.map_local(|a| page.map_local(|b| page.map_local(|c| a[0] ^ b[1] ^ c[2])));
+                core::hint::black_box(r???);
+                Ok(())
+            }
             Command::KmapAtomic(id) => {
                 let (page, _, _) = self.page(id)?;
                 page.atomic_read(0, &mut [0u8; 1])

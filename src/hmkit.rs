@@ -69,6 +69,10 @@ impl kernel::Module for HmKit {
 
 impl Drop for HmKit {
     fn drop(&mut self) {
+        // A backstop: the kmaps file takes its probes out when it goes
+        // (with the fields, after this); had a registration been leaked,
+        // this takes it out before the module's text goes.
+        sys::kmaps::unregister_all();
         pr_info!("hmkit unloaded\n");
     }
 }

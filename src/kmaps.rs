@@ -85,6 +85,7 @@ impl KmapSink for Recorder {
             depth: raw.depth,
             pagefault_disabled: raw.pagefault_disabled != 0,
             cpu: raw.cpu,
+            waited: raw.waited != 0,
         });
     }
 }
@@ -130,6 +131,7 @@ impl Control for Kmaps {
                         r
                     }
                 };
+                recorder.tables().clear_holds();
                 g.probes = Some(KmapProbes::register(recorder)?);
                 g.started_ns = sys::now_ns();
             }

@@ -76,8 +76,9 @@ impl Mech {
 pub(crate) enum Kind {
     /// kmap_high() entered; `key` is the page.
     Kmap,
-    /// kmap_high() returned after sleeping for a free slot since `start_ns`.
-    KmapWait,
+    /// kmap_high() returned (entered at `start_ns`): the page is mapped,
+    /// its hold starts; `waited` if it slept for a free slot.
+    KmapReturn,
     /// kunmap_high(); `key` is the page.
     Kunmap,
     /// __kmap_local_page_prot(); `highmem` says whether the page is.
@@ -96,7 +97,7 @@ impl Kind {
     pub(crate) fn from_raw(k: u32) -> Option<Kind> {
         Some(match k {
             0 => Kind::Kmap,
-            1 => Kind::KmapWait,
+            1 => Kind::KmapReturn,
             2 => Kind::Kunmap,
             3 => Kind::LocalPage,
             4 => Kind::LocalPfn,
@@ -119,14 +120,15 @@ pub(crate) struct Event {
     pub(crate) depth: u32,
     pub(crate) pagefault_disabled: bool,
     pub(crate) cpu: u32,
+    pub(crate) waited: bool,
 }
 
-/// The mechanism an event counts under (`None` for waits, which count
-/// under the kmap() of the same site).
+/// The mechanism an event counts under (`None` for kmap_high()'s return,
+/// whose hold and wait count under the kmap() of the same site).
 pub(crate) fn mechanism_of(ev: &Event) -> Option<Mech> {
     Some(match (ev.kind, ev.pagefault_disabled) {
         (Kind::Kmap, _) => Mech::Kmap,
-        (Kind::KmapWait, _) => return None,
+        (Kind::KmapReturn, _) => return None,
         (Kind::Kunmap, _) => Mech::Kunmap,
         (Kind::LocalPage, true) => Mech::KmapAtomic,
         (Kind::LocalPage, false) => Mech::KmapLocal,
@@ -168,11 +170,11 @@ pub(crate) struct Site {
     /// The return address; 0 while free, [`FILLING`] while being claimed.
     site: AtomicUsize,
     mech: AtomicU32,
-    calls: AtomicU32,
-    highmem: AtomicU32,
-    waits: AtomicU32,
+    calls: AtomicU64,
+    highmem: AtomicU64,
+    waits: AtomicU64,
     wait_ns: AtomicU64,
-    holds: AtomicU32,
+    holds: AtomicU64,
     hold_ns: AtomicU64,
     hold_max_ns: AtomicU64,
     hold_hist: [AtomicU32; HOLD_BUCKETS],
@@ -184,11 +186,11 @@ impl Site {
         Site {
             site: AtomicUsize::new(0),
             mech: AtomicU32::new(0),
-            calls: AtomicU32::new(0),
-            highmem: AtomicU32::new(0),
-            waits: AtomicU32::new(0),
+            calls: AtomicU64::new(0),
+            highmem: AtomicU64::new(0),
+            waits: AtomicU64::new(0),
             wait_ns: AtomicU64::new(0),
-            holds: AtomicU32::new(0),
+            holds: AtomicU64::new(0),
             hold_ns: AtomicU64::new(0),
             hold_max_ns: AtomicU64::new(0),
             hold_hist: [const { AtomicU32::new(0) }; HOLD_BUCKETS],
@@ -246,10 +248,17 @@ pub(crate) struct Tables<'a> {
     pub(crate) lost: &'a Lost,
 }
 
-fn hash(x: usize) -> usize {
-    // Fibonacci hashing; code and struct page addresses differ mostly in
-    // their middle bits.
-    (x as u32).wrapping_mul(0x9e37_79b9) as usize >> 8
+/// Where `x` starts its probe sequence in a table of `len` entries:
+/// Fibonacci hashing, taking the product's top bits (multiply-shift), so
+/// that every bit of `x` counts.
+fn start_of(x: usize, len: usize) -> usize {
+    ((u64::from((x as u32).wrapping_mul(0x9e37_79b9)) * len as u64) >> 32) as usize
+}
+
+/// [`start_of`], for the host tests.
+#[cfg(test)]
+pub(crate) fn tests_start_of(x: usize, len: usize) -> usize {
+    start_of(x, len)
 }
 
 /// The entry for `(site, mech)` in `table`, claimed if new; `None` when
@@ -258,7 +267,7 @@ fn entry(table: &[Site], site: usize, mech: Mech) -> Option<&Site> {
     if table.is_empty() || site <= FILLING {
         return None;
     }
-    let start = hash(site ^ mech as usize);
+    let start = start_of(site ^ mech as usize, table.len());
     for i in 0..PROBE.min(table.len()) {
         let e = &table[(start + i) % table.len()];
         let k = e.site.load(Ordering::Acquire);
@@ -278,7 +287,7 @@ fn claim_hold(holds: &[Hold], page: usize, site: usize, t0: u64) -> bool {
     if holds.is_empty() || page <= FILLING {
         return false;
     }
-    let start = hash(page);
+    let start = start_of(page, holds.len());
     for i in 0..PROBE.min(holds.len()) {
         let h = &holds[(start + i) % holds.len()];
         if h.page.compare_exchange(0, FILLING, Ordering::Acquire, Ordering::Relaxed).is_ok() {
@@ -297,7 +306,7 @@ fn release_hold(holds: &[Hold], page: usize) -> Option<(usize, u64)> {
     if holds.is_empty() || page <= FILLING {
         return None;
     }
-    let start = hash(page);
+    let start = start_of(page, holds.len());
     for i in 0..PROBE.min(holds.len()) {
         let h = &holds[(start + i) % holds.len()];
         if h.page.load(Ordering::Acquire) == page
@@ -340,15 +349,20 @@ impl Tables<'_> {
     pub(crate) fn record(&self, ev: &Event) {
         let r = Ordering::Relaxed;
         let table = self.cpu_table(ev.cpu);
-        if ev.kind == Kind::KmapWait {
-            match entry(table, ev.site, Mech::Kmap) {
-                Some(e) => {
-                    e.waits.fetch_add(1, r);
-                    e.wait_ns.fetch_add(ev.now_ns.saturating_sub(ev.start_ns), r);
+        if ev.kind == Kind::KmapReturn {
+            if ev.waited {
+                match entry(table, ev.site, Mech::Kmap) {
+                    Some(e) => {
+                        e.waits.fetch_add(1, r);
+                        e.wait_ns.fetch_add(ev.now_ns.saturating_sub(ev.start_ns), r);
+                    }
+                    None => {
+                        self.lost.sites_full.fetch_add(1, r);
+                    }
                 }
-                None => {
-                    self.lost.sites_full.fetch_add(1, r);
-                }
+            }
+            if !claim_hold(self.holds, ev.key, ev.site, ev.now_ns) {
+                self.lost.holds_full.fetch_add(1, r);
             }
             return;
         }
@@ -362,11 +376,6 @@ impl Tables<'_> {
             e.highmem.fetch_add(1, r);
         }
         match ev.kind {
-            Kind::Kmap => {
-                if !claim_hold(self.holds, ev.key, ev.site, ev.now_ns) {
-                    self.lost.holds_full.fetch_add(1, r);
-                }
-            }
             Kind::Kunmap => match release_hold(self.holds, ev.key) {
                 Some((site, t0)) => self.add_hold(table, site, ev.now_ns.saturating_sub(t0)),
                 None => {
@@ -380,12 +389,19 @@ impl Tables<'_> {
         }
     }
 
-    /// Empties every table. Counts recorded meanwhile may survive or not.
-    pub(crate) fn clear(&self) {
-        self.sites.iter().for_each(Site::clear);
+    /// Forgets the kmap() mappings being timed: at a new start, the holds
+    /// of an earlier round (whose unmaps were not seen) must not pair with
+    /// this round's unmaps.
+    pub(crate) fn clear_holds(&self) {
         for h in self.holds {
             h.page.store(0, Ordering::Relaxed);
         }
+    }
+
+    /// Empties every table. Counts recorded meanwhile may survive or not.
+    pub(crate) fn clear(&self) {
+        self.sites.iter().for_each(Site::clear);
+        self.clear_holds();
         let r = Ordering::Relaxed;
         self.lost.sites_full.store(0, r);
         self.lost.holds_full.store(0, r);
@@ -455,11 +471,11 @@ impl Tables<'_> {
             let mut s = Snapshot {
                 site,
                 mech: e.mech.load(r),
-                calls: e.calls.load(r).into(),
-                highmem: e.highmem.load(r).into(),
-                waits: e.waits.load(r).into(),
+                calls: e.calls.load(r),
+                highmem: e.highmem.load(r),
+                waits: e.waits.load(r),
                 wait_ns: e.wait_ns.load(r),
-                holds: e.holds.load(r).into(),
+                holds: e.holds.load(r),
                 hold_ns: e.hold_ns.load(r),
                 hold_max_ns: e.hold_max_ns.load(r),
                 ..Snapshot::default()

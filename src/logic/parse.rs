@@ -15,6 +15,8 @@
 //! kunmap ID           drop one kmap() of page ID
 //! kmap-local ID       map page ID with kmap_local_page(), read a byte, unmap
 //! kmap-atomic ID      the same with kmap_atomic()
+//! kmap-nested ID      three kmap_local_page() mappings of page ID, each
+//!                     inside the one before (unmapped in reverse)
 //! roundtrip ID        write a pattern through kmap_local, check it through
 //!                     kmap_atomic and kmap(); EIO on a mismatch
 //! vmalloc BYTES       vmalloc an area (1..=16 MiB; ENOSPC once the live
@@ -57,6 +59,7 @@ pub(crate) enum Command {
     Kunmap(Id),
     KmapLocal(Id),
     KmapAtomic(Id),
+    KmapNested(Id),
     Roundtrip(Id),
     Vmalloc(u32),
     PkmapFlush,
@@ -212,6 +215,7 @@ pub(crate) fn parse(input: &[u8]) -> Result<Command, ParseError> {
         b"kunmap" => Command::Kunmap(number(words.next(), 1, u32::MAX)?),
         b"kmap-local" => Command::KmapLocal(number(words.next(), 1, u32::MAX)?),
         b"kmap-atomic" => Command::KmapAtomic(number(words.next(), 1, u32::MAX)?),
+        b"kmap-nested" => Command::KmapNested(number(words.next(), 1, u32::MAX)?),
         b"roundtrip" => Command::Roundtrip(number(words.next(), 1, u32::MAX)?),
         b"vmalloc" => Command::Vmalloc(number(words.next(), 1, MAX_VMALLOC)?),
         b"pkmap-flush" => Command::PkmapFlush,

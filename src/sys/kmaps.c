@@ -7,13 +7,15 @@
  * Rust.
  *
  * Probed (mm/highmem.c unless said):
- *   kmap_high             kmap() of a highmem page (kretprobe: the return
- *                         tells whether the caller slept for a free slot)
+ *   kmap_high             kmap() of a highmem page, a kretprobe: its entry
+ *                         counts the call, its return starts the hold time
+ *                         and tells whether the caller slept for a free slot
  *   kunmap_high           kunmap() of a highmem page
  *   __kmap_local_page_prot  kmap_local_page(), kmap_local_folio() and
  *                         kmap_atomic(), highmem or not
  *   __kmap_local_pfn_prot  kmap_local_pfn() and kmap_atomic_pfn() (its
- *                         calls from __kmap_local_page_prot are skipped)
+ *                         calls from __kmap_local_page_prot are skipped,
+ *                         tail calls too)
  *   kunmap_local_indexed  kunmap_local() and kunmap_atomic()
  *   flush_tlb_kernel_range (arch/x86/mm/tlb.c) when it flushes exactly the
  *                         pkmap: the pkmap's flush of its unused entries
@@ -27,6 +29,7 @@
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
@@ -49,17 +52,32 @@ static void *kmaps_ctx;
 /* Where __kmap_local_page_prot lies, to skip its own call of the pfn one. */
 static unsigned long page_prot_start, page_prot_end;
 
+/*
+ * Without frame pointers, __kmap_local_page_prot may reach the pfn variant
+ * with a tail jump: no return address of its own on the stack, the same
+ * stack pointer and return address as at its own entry. Each CPU keeps
+ * those of its last page-variant hit, for the pfn probe to recognise.
+ */
+struct tail_mark {
+	unsigned long sp, site;
+};
+static DEFINE_PER_CPU(struct tail_mark, page_prot_mark);
+
 /* mm/highmem.c's KM_INCR: each kmap_local takes two slots with the guard. */
 #define HMKIT_KM_INCR (IS_ENABLED(CONFIG_DEBUG_KMAP_LOCAL) ? 2 : 1)
 
-/* At a probed function's first instruction, its return address is on top of the stack. */
+/*
+ * At a probed function's first instruction, its return address is on top
+ * of the stack, the kernel stack of the task the probe hit in.
+ */
 static unsigned long entry_site(struct pt_regs *regs)
 {
-	return regs_get_kernel_stack_nth(regs, 0);
+	return READ_ONCE(*(unsigned long *)kernel_stack_pointer(regs));
 }
+NOKPROBE_SYMBOL(entry_site);
 
 static void emit(unsigned int kind, unsigned long site, unsigned long key,
-		 unsigned int highmem, u64 start_ns)
+		 unsigned int highmem, u64 start_ns, unsigned int waited)
 {
 	struct hmkit_kmap_event ev = {
 		.now_ns = ktime_get_mono_fast_ns(),
@@ -71,29 +89,38 @@ static void emit(unsigned int kind, unsigned long site, unsigned long key,
 		.depth = current->kmap_ctrl.idx / HMKIT_KM_INCR,
 		.pagefault_disabled = pagefault_disabled(),
 		.cpu = raw_smp_processor_id(),
+		.waited = waited,
 	};
 
 	kmaps_sink(kmaps_ctx, &ev);
 }
+NOKPROBE_SYMBOL(emit);
 
-/* kmap_high(): what the return handler needs. */
+/* kmap_high(): what its return handler needs. */
 struct kmap_high_data {
 	u64 start_ns;
 	unsigned long nvcsw;
 	unsigned long site;
+	unsigned long page;
 };
 
+/*
+ * Runs before the kretprobe swaps the return address on the stack for its
+ * trampoline (which is also why no plain kprobe on kmap_high could read
+ * the call site: it may run after the swap).
+ */
 static int kmap_high_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct kmap_high_data *d = (struct kmap_high_data *)ri->data;
-	struct page *page = (struct page *)regs_get_kernel_argument(regs, 0);
 
 	d->site = entry_site(regs);
+	d->page = regs_get_kernel_argument(regs, 0);
 	d->nvcsw = current->nvcsw;
-	emit(HMKIT_KMAP_EV_KMAP, d->site, (unsigned long)page, 1, 0);
+	emit(HMKIT_KMAP_EV_KMAP, d->site, d->page, 1, 0, 0);
 	d->start_ns = ktime_get_mono_fast_ns();
 	return 0;
 }
+NOKPROBE_SYMBOL(kmap_high_entry);
 
 static int kmap_high_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
@@ -101,28 +128,35 @@ static int kmap_high_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	/*
 	 * The only sleep in kmap_high() is map_new_virtual()'s wait for a
-	 * free slot (kmap_lock is a spinlock), and a sleep is a voluntary
-	 * context switch; preemption counts in nivcsw instead.
+	 * free slot (kmap_lock is a spinlock on !PREEMPT_RT), and a sleep is
+	 * a voluntary context switch; preemption counts in nivcsw instead. A
+	 * wakeup that comes before schedule() leaves no trace: not counted.
+	 * The hold time starts here, once the page is mapped.
 	 */
-	if (current->nvcsw != d->nvcsw)
-		emit(HMKIT_KMAP_EV_KMAP_WAIT, d->site, 0, 1, d->start_ns);
+	emit(HMKIT_KMAP_EV_KMAP_RETURN, d->site, d->page, 1, d->start_ns,
+	     current->nvcsw != d->nvcsw);
 	return 0;
 }
+NOKPROBE_SYMBOL(kmap_high_return);
 
 static int kunmap_high_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	emit(HMKIT_KMAP_EV_KUNMAP, entry_site(regs), regs_get_kernel_argument(regs, 0), 1, 0);
+	emit(HMKIT_KMAP_EV_KUNMAP, entry_site(regs), regs_get_kernel_argument(regs, 0), 1, 0, 0);
 	return 0;
 }
+NOKPROBE_SYMBOL(kunmap_high_pre);
 
 static int local_page_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct page *page = (struct page *)regs_get_kernel_argument(regs, 0);
+	unsigned long site = entry_site(regs);
 
-	emit(HMKIT_KMAP_EV_LOCAL_PAGE, entry_site(regs), (unsigned long)page,
-	     PageHighMem(page), 0);
+	this_cpu_write(page_prot_mark.sp, kernel_stack_pointer(regs));
+	this_cpu_write(page_prot_mark.site, site);
+	emit(HMKIT_KMAP_EV_LOCAL_PAGE, site, (unsigned long)page, PageHighMem(page), 0, 0);
 	return 0;
 }
+NOKPROBE_SYMBOL(local_page_pre);
 
 static int local_pfn_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -131,10 +165,16 @@ static int local_pfn_pre(struct kprobe *p, struct pt_regs *regs)
 
 	if (site >= page_prot_start && site < page_prot_end)
 		return 0;
+	if (this_cpu_read(page_prot_mark.site) == site &&
+	    this_cpu_read(page_prot_mark.sp) == kernel_stack_pointer(regs)) {
+		this_cpu_write(page_prot_mark.site, 0);
+		return 0;
+	}
 	emit(HMKIT_KMAP_EV_LOCAL_PFN, site, pfn,
-	     pfn_valid(pfn) ? PageHighMem(pfn_to_page(pfn)) : 0, 0);
+	     pfn_valid(pfn) ? PageHighMem(pfn_to_page(pfn)) : 0, 0, 0);
 	return 0;
 }
+NOKPROBE_SYMBOL(local_pfn_pre);
 
 static int kunmap_local_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -142,18 +182,20 @@ static int kunmap_local_pre(struct kprobe *p, struct pt_regs *regs)
 
 	/* Below the kmap_local fixmap slots: a lowmem page that was never mapped. */
 	emit(HMKIT_KMAP_EV_KUNMAP_LOCAL, entry_site(regs), addr,
-	     (addr & PAGE_MASK) >= __fix_to_virt(FIX_KMAP_END), 0);
+	     (addr & PAGE_MASK) >= __fix_to_virt(FIX_KMAP_END), 0, 0);
 	return 0;
 }
+NOKPROBE_SYMBOL(kunmap_local_pre);
 
 static int flush_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	if (regs_get_kernel_argument(regs, 0) != PKMAP_ADDR(0) ||
 	    regs_get_kernel_argument(regs, 1) != PKMAP_ADDR(LAST_PKMAP))
 		return 0;
-	emit(HMKIT_KMAP_EV_PKMAP_FLUSH, entry_site(regs), 0, 1, 0);
+	emit(HMKIT_KMAP_EV_PKMAP_FLUSH, entry_site(regs), 0, 1, 0, 0);
 	return 0;
 }
+NOKPROBE_SYMBOL(flush_pre);
 
 static struct kprobe kp_kunmap_high = { .symbol_name = "kunmap_high", .pre_handler = kunmap_high_pre };
 static struct kprobe kp_local_page = { .symbol_name = "__kmap_local_page_prot", .pre_handler = local_page_pre };
@@ -167,8 +209,11 @@ static struct kretprobe krp_kmap_high = {
 	.entry_handler = kmap_high_entry,
 	.handler = kmap_high_return,
 	.data_size = sizeof(struct kmap_high_data),
-	/* Tasks inside kmap_high() at once, most of them waiting for a slot. */
-	.maxactive = 256,
+	/*
+	 * Tasks inside kmap_high() at once, most of them waiting for a slot;
+	 * a kmap() past that is not seen (counted in missed).
+	 */
+	.maxactive = 512,
 };
 
 static void reset_probes(void)
@@ -210,28 +255,20 @@ int hmkit_kmaps_register(void (*sink)(void *ctx, const struct hmkit_kmap_event *
 		ret = -EBUSY;
 		goto out;
 	}
+	/*
+	 * The pfn probe skips calls from __kmap_local_page_prot, which it
+	 * recognises by their return address: where that function is.
+	 */
+	page_prot_start = (unsigned long)__kmap_local_page_prot;
+	page_prot_end = page_prot_start + function_size(page_prot_start);
+	if (page_prot_end == page_prot_start) {
+		ret = -ENOENT;
+		goto out;
+	}
 	reset_probes();
 	/* The handlers may fire as soon as the first probe is in. */
 	kmaps_ctx = ctx;
 	kmaps_sink = sink;
-	page_prot_start = page_prot_end = 0;
-	/*
-	 * The pfn probe skips calls from __kmap_local_page_prot, which it
-	 * recognises by their return address: learn where that function is
-	 * before any probe goes in (a disabled probe places nothing).
-	 */
-	kp_local_page.flags = KPROBE_FLAG_DISABLED;
-	ret = register_kprobe(&kp_local_page);
-	if (ret)
-		goto fail;
-	page_prot_start = (unsigned long)kp_local_page.addr;
-	page_prot_end = page_prot_start + function_size(page_prot_start);
-	unregister_kprobe(&kp_local_page);
-	if (page_prot_end == page_prot_start) {
-		ret = -ENOENT;
-		goto fail;
-	}
-	reset_probes();
 	ret = register_kprobes(kprobes, ARRAY_SIZE(kprobes));
 	if (ret)
 		goto fail;

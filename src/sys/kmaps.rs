@@ -21,7 +21,7 @@ pub(crate) struct RawKmapEvent {
     pub(crate) depth: c_uint,
     pub(crate) pagefault_disabled: c_uint,
     pub(crate) cpu: c_uint,
-    pub(crate) pad: c_uint,
+    pub(crate) waited: c_uint,
 }
 
 // The C side asserts the same (kmaps.c).
@@ -89,7 +89,7 @@ impl<S: KmapSink> KmapProbes<S> {
 
     /// Probe hits the kprobe core did not hand over: one probe hit inside
     /// another's handler, or more tasks inside kmap_high() at once than the
-    /// kretprobe has room for.
+    /// kretprobe has room for (512).
     pub(crate) fn missed(&self) -> usize {
         // SAFETY: reads the probes' counters under the registration lock.
         unsafe { hmkit_kmaps_missed() }
@@ -102,6 +102,17 @@ impl<S: KmapSink> Drop for KmapProbes<S> {
         // second); on return no handler runs and none will, so the sink may go.
         unsafe { hmkit_kmaps_unregister() };
     }
+}
+
+/// Takes out whatever probes are in, for the module's exit: a
+/// [`KmapProbes`] that was leaked (never dropped) must not leave probes
+/// whose handlers are in the module's text. A [`KmapProbes`] still alive
+/// just stops receiving events (its own drop then finds nothing to do).
+pub(crate) fn unregister_all() {
+    // SAFETY: unregistering waits until no handler runs; every sink that a
+    // live `KmapProbes` points to stays alive (it owns it), so nothing is
+    // freed under a handler.
+    unsafe { hmkit_kmaps_unregister() };
 }
 
 /// Writes the kernel's name for a code address, as `%pS` prints it

@@ -150,7 +150,7 @@ void hmkit_seq_write(struct seq_file *m, const char *buf, size_t len);
  */
 struct hmkit_kmap_event {
 	u64 now_ns;		/* ktime_get_mono_fast_ns() */
-	u64 start_ns;		/* KMAP_WAIT: when kmap_high() was entered */
+	u64 start_ns;		/* KMAP_RETURN: when kmap_high() was entered */
 	unsigned long site;	/* the probed function's return address */
 	unsigned long key;	/* struct page * (kmap, kunmap, local page), pfn, or address (kunmap_local) */
 	unsigned int kind;	/* HMKIT_KMAP_EV_* */
@@ -158,11 +158,11 @@ struct hmkit_kmap_event {
 	unsigned int depth;	/* kmap_local mappings the task held before this call */
 	unsigned int pagefault_disabled;	/* kmap_atomic() disables page faults; kmap_local_page() does not */
 	unsigned int cpu;
-	unsigned int pad;
+	unsigned int waited;	/* KMAP_RETURN: the caller slept for a free pkmap slot */
 };
 
 #define HMKIT_KMAP_EV_KMAP		0
-#define HMKIT_KMAP_EV_KMAP_WAIT		1
+#define HMKIT_KMAP_EV_KMAP_RETURN	1
 #define HMKIT_KMAP_EV_KUNMAP		2
 #define HMKIT_KMAP_EV_LOCAL_PAGE	3
 #define HMKIT_KMAP_EV_LOCAL_PFN		4

@@ -41,7 +41,15 @@ impl Owned {
 }
 
 fn ev(kind: Kind, site: usize, key: usize, now_ns: u64) -> Event {
-    Event { kind, site, key, now_ns, start_ns: 0, highmem: true, depth: 0, pagefault_disabled: false, cpu: 0 }
+    Event { kind, site, key, now_ns, start_ns: 0, highmem: true, depth: 0, pagefault_disabled: false, cpu: 0, waited: false }
+}
+
+/// A kmap() as the probes report it: kmap_high() entered, then returned.
+fn kmap(o: &Owned, site: usize, page: usize, now_ns: u64) {
+    o.t().record(&ev(Kind::Kmap, site, page, now_ns));
+    let mut r = ev(Kind::KmapReturn, site, page, now_ns);
+    r.start_ns = now_ns;
+    o.t().record(&r);
 }
 
 const SITE_A: usize = 0xc110_2030;
@@ -72,9 +80,9 @@ fn mechanism_follows_kind_and_page_faults() {
     assert_eq!(mechanism_of(&e), Some(Mech::KunmapAtomic));
     e.pagefault_disabled = false;
     assert_eq!(mechanism_of(&e), Some(Mech::KunmapLocal));
-    assert_eq!(mechanism_of(&ev(Kind::KmapWait, SITE_A, 0, 1)), None);
+    assert_eq!(mechanism_of(&ev(Kind::KmapReturn, SITE_A, 0, 1)), None);
     assert_eq!(mechanism_of(&ev(Kind::Kmap, SITE_A, PAGE, 1)), Some(Mech::Kmap));
-    for (i, k) in [Kind::Kmap, Kind::KmapWait, Kind::Kunmap, Kind::LocalPage, Kind::LocalPfn, Kind::KunmapLocal, Kind::PkmapFlush]
+    for (i, k) in [Kind::Kmap, Kind::KmapReturn, Kind::Kunmap, Kind::LocalPage, Kind::LocalPfn, Kind::KunmapLocal, Kind::PkmapFlush]
         .into_iter()
         .enumerate()
     {
@@ -108,8 +116,8 @@ fn counts_by_site_and_mechanism() {
 #[test]
 fn kmap_holds_pair_with_kunmap_and_land_in_their_bucket() {
     let o = owned(2, HOLDS);
-    o.t().record(&ev(Kind::Kmap, SITE_A, PAGE, 1_000));
-    o.t().record(&ev(Kind::Kmap, SITE_A, PAGE + 32, 2_000));
+    kmap(&o, SITE_A, PAGE, 1_000);
+    kmap(&o, SITE_A, PAGE + 32, 2_000);
     // Unmapped from another site and another CPU.
     let mut u = ev(Kind::Kunmap, SITE_B, PAGE, 1_000 + 90_000_000);
     u.cpu = 1;
@@ -127,14 +135,46 @@ fn kmap_holds_pair_with_kunmap_and_land_in_their_bucket() {
 }
 
 #[test]
-fn waits_count_under_the_kmap_of_their_site() {
+fn waits_count_under_the_kmap_of_their_site_and_holds_start_after_them() {
     let o = owned(1, HOLDS);
     o.t().record(&ev(Kind::Kmap, SITE_A, PAGE, 100));
-    let mut w = ev(Kind::KmapWait, SITE_A, 0, 5_100);
+    let mut w = ev(Kind::KmapReturn, SITE_A, PAGE, 5_100);
     w.start_ns = 100;
+    w.waited = true;
     o.t().record(&w);
+    o.t().record(&ev(Kind::Kunmap, SITE_B, PAGE, 5_300));
     let k = o.row(SITE_A, Mech::Kmap);
     assert_eq!((k.calls, k.waits, k.wait_ns), (1, 1, 5_000));
+    assert_eq!((k.holds, k.hold_ns), (1, 200));
+    // A return that did not wait counts no wait.
+    kmap(&o, SITE_A, PAGE, 6_000);
+    assert_eq!(o.row(SITE_A, Mech::Kmap).waits, 1);
+}
+
+#[test]
+fn a_new_round_forgets_the_holds_of_the_last() {
+    let o = owned(1, HOLDS);
+    // Mapped in one round, not unmapped before it stopped.
+    kmap(&o, SITE_A, PAGE, 0);
+    o.t().clear_holds();
+    kmap(&o, SITE_B, PAGE, 10_000);
+    o.t().record(&ev(Kind::Kunmap, SITE_B, PAGE, 10_050));
+    let (a, b) = (o.row(SITE_A, Mech::Kmap), o.row(SITE_B, Mech::Kmap));
+    assert_eq!((a.holds, a.held, b.holds, b.hold_ns, b.held), (0, 0, 1, 50, 0));
+}
+
+#[test]
+fn probe_starts_spread_over_the_table() {
+    // Sites 16 bytes apart, pages 32 bytes apart: every start is used.
+    for (step, len) in [(16usize, SITES_PER_CPU), (32, HOLDS), (4096, HOLDS)] {
+        let mut seen = vec![false; len];
+        for i in 0..len * 8 {
+            let mut e = ev(Kind::LocalPage, 0xc100_0000 + i * step, PAGE, 0);
+            e.cpu = 0;
+            seen[crate::kmaps::tests_start_of(e.site, len)] = true;
+        }
+        assert!(seen.iter().filter(|s| **s).count() > len * 9 / 10, "step {step}: {} of {len}", seen.iter().filter(|s| **s).count());
+    }
 }
 
 #[test]
@@ -149,7 +189,7 @@ fn full_tables_are_counted_not_grown() {
     // Four timed kmaps fit, the fifth is counted.
     let o = owned(1, 4);
     for i in 0..5 {
-        o.t().record(&ev(Kind::Kmap, 0xc200_0000, PAGE + i * 32, 1));
+        kmap(&o, 0xc200_0000, PAGE + i * 32, 1);
     }
     assert_eq!(o.lost()[1], 1);
 }
@@ -157,8 +197,8 @@ fn full_tables_are_counted_not_grown() {
 #[test]
 fn same_page_mapped_twice_pairs_twice() {
     let o = owned(1, HOLDS);
-    o.t().record(&ev(Kind::Kmap, SITE_A, PAGE, 0));
-    o.t().record(&ev(Kind::Kmap, SITE_B, PAGE, 0));
+    kmap(&o, SITE_A, PAGE, 0);
+    kmap(&o, SITE_B, PAGE, 0);
     o.t().record(&ev(Kind::Kunmap, SITE_A, PAGE, 10));
     o.t().record(&ev(Kind::Kunmap, SITE_A, PAGE, 10));
     let holds = o.row(SITE_A, Mech::Kmap).holds + o.row(SITE_B, Mech::Kmap).holds;
@@ -170,7 +210,7 @@ fn same_page_mapped_twice_pairs_twice() {
 #[test]
 fn clear_empties_everything() {
     let o = owned(2, HOLDS);
-    o.t().record(&ev(Kind::Kmap, SITE_A, PAGE, 0));
+    kmap(&o, SITE_A, PAGE, 0);
     o.t().record(&ev(Kind::Kunmap, SITE_A, PAGE + 1, 0));
     o.t().clear();
     assert!(o.rows().is_empty());
@@ -208,7 +248,7 @@ fn concurrent_recorders_lose_nothing() {
                     let site = 0xc100_0000 + (i % 40) * 16;
                     o.t().record(&ev(Kind::LocalPage, site, PAGE, 1));
                     let page = PAGE + (t * 10_000 + i) * 32;
-                    o.t().record(&ev(Kind::Kmap, SITE_A, page, 0));
+                    kmap(&o, SITE_A, page, 0);
                     o.t().record(&ev(Kind::Kunmap, SITE_B, page, 7));
                 }
             })

@@ -72,7 +72,7 @@ fn pool_flush(_: u32) -> Command {
 }
 
 /// The `control` verbs of parse.rs's doc comment.
-const VERBS: [Verb; 16] = [
+const VERBS: [Verb; 17] = [
     Verb {
         name: "alloc",
         arg: Arg::Optional(1, MAX_ALLOC),
@@ -102,6 +102,11 @@ const VERBS: [Verb; 16] = [
         name: "kmap-atomic",
         arg: ID,
         make: Command::KmapAtomic,
+    },
+    Verb {
+        name: "kmap-nested",
+        arg: ID,
+        make: Command::KmapNested,
     },
     Verb {
         name: "roundtrip",
@@ -165,6 +170,7 @@ fn unparse(cmd: Command) -> (&'static str, Option<u32>) {
         Command::Kunmap(id) => ("kunmap", Some(id)),
         Command::KmapLocal(id) => ("kmap-local", Some(id)),
         Command::KmapAtomic(id) => ("kmap-atomic", Some(id)),
+        Command::KmapNested(id) => ("kmap-nested", Some(id)),
         Command::Roundtrip(id) => ("roundtrip", Some(id)),
         Command::Vmalloc(n) => ("vmalloc", Some(n)),
         Command::PkmapFlush => ("pkmap-flush", None),

@@ -24,6 +24,9 @@ pub const MECHS: [&str; 9] = [
     "pkmap_flush",
 ];
 
+/// The module's last hold-time bucket: everything from 2^31 ns up.
+const LAST_HOLD_BUCKET: u32 = 31;
+
 const SITE_COLUMNS: [&str; 12] = [
     "mechanism",
     "calls",
@@ -90,10 +93,13 @@ impl Site {
         }
     }
 
-    /// The hold time below which a share `q` of the timed holds fall, as
-    /// the upper end of its histogram bucket (an upper bound, within 2x).
+    /// The hold time below which a share `q` of the timed holds fall: the
+    /// upper end of its histogram bucket (an upper bound, within 2x), but
+    /// never more than the longest hold. The last bucket has no upper end.
     pub fn hold_quantile_ns(&self, q: f64) -> Option<u64> {
-        quantile(&self.hold_hist, q).map(|b| if b >= 63 { u64::MAX } else { (1u64 << (b + 1)) - 1 })
+        let b = quantile(&self.hold_hist, q)?;
+        let upper = if b >= LAST_HOLD_BUCKET { u64::MAX } else { (1u64 << (b + 1)) - 1 };
+        Some(upper.min(self.hold_max_ns))
     }
 
     pub fn depth_max(&self) -> Option<u32> {
@@ -268,12 +274,15 @@ pub struct Trace {
 }
 
 /// Traces for `seconds`, or while `command` runs (then `seconds` is not
-/// used); the probes come out again whatever happens.
+/// used). The probes come out again whatever happens to the command, and
+/// on a Ctrl-C, which ends the trace early (and, from a terminal, the
+/// command with it).
 pub fn trace(fs: &Debugfs, seconds: f64, command: &[String]) -> Result<Trace, String> {
+    crate::interrupt::catch()?;
     start(fs)?;
     let t0 = Instant::now();
     let ran = if command.is_empty() {
-        std::thread::sleep(Duration::from_secs_f64(seconds));
+        crate::interrupt::sleep(Duration::from_secs_f64(seconds));
         Ok(None)
     } else {
         Command::new(&command[0])
@@ -296,7 +305,7 @@ pub fn trace(fs: &Debugfs, seconds: f64, command: &[String]) -> Result<Trace, St
 fn fmt_ns(ns: Option<u64>) -> String {
     match ns {
         None => "-".into(),
-        Some(u64::MAX) => ">2s".into(),
+
         Some(n) if n >= 1_000_000_000 => format!("{:.1}s", n as f64 / 1e9),
         Some(n) if n >= 1_000_000 => format!("{:.1}ms", n as f64 / 1e6),
         Some(n) if n >= 1_000 => format!("{:.1}us", n as f64 / 1e3),
@@ -530,8 +539,14 @@ pkmap_flush 1 1 0 0 0 0 0 0 - - kmap_high+0x1a0/0x260\n";
         let mut s = km.clone();
         s.hold_hist.sort();
         assert_eq!(s.hold_quantile_ns(0.3), Some((1 << 21) - 1));
-        assert_eq!(s.hold_quantile_ns(0.5), Some((1 << 27) - 1));
-        assert_eq!(s.hold_quantile_ns(1.0), Some((1 << 27) - 1));
+        // Capped at the longest hold (120 ms), below the bucket's end.
+        assert_eq!(s.hold_quantile_ns(0.5), Some(120_000_000));
+        assert_eq!(s.hold_quantile_ns(1.0), Some(120_000_000));
+        // The last bucket is open: only the longest hold bounds it.
+        s.hold_hist = vec![(31, 1)];
+        s.hold_max_ns = 10_000_000_000;
+        assert_eq!(s.hold_quantile_ns(0.99), Some(10_000_000_000));
+        assert_eq!(fmt_ns(s.hold_quantile_ns(0.99)), "10.0s");
         s.hold_hist.clear();
         assert_eq!(s.hold_quantile_ns(0.5), None);
     }

@@ -8,6 +8,7 @@ mod debugfs;
 mod draw;
 mod events;
 mod explain;
+mod interrupt;
 mod kmaps;
 mod layout;
 mod meminfo;

@@ -7,7 +7,7 @@
 use crate::census::{self, Census, CLASSES};
 use crate::debugfs::Debugfs;
 use crate::draw::{canvas, text};
-use crate::{kmaps, pkmap, pool};
+use crate::{interrupt, kmaps, pkmap, pool};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -139,30 +139,15 @@ pub fn render_sample(s: &Sample, h: &History) -> String {
 /// How many pkmap samples the watch view's history line keeps.
 const HISTORY: usize = 60;
 
-static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-extern "C" fn on_interrupt(_: nix::libc::c_int) {
-    INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// Makes SIGINT and SIGTERM set [`INTERRUPTED`] instead of killing the
-/// process, so that a watch that traces takes its probes out first.
-fn catch_interrupts() -> Result<(), String> {
-    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
-    let sa = SigAction::new(SigHandler::Handler(on_interrupt), SaFlags::empty(), SigSet::empty());
-    for sig in [Signal::SIGINT, Signal::SIGTERM] {
-        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-        unsafe { sigaction(sig, &sa) }.map_err(|e| format!("sigaction: {e}"))?;
-    }
-    Ok(())
-}
 
 /// `hmctl watch`: a sample every `interval`, `count` times (0: until
 /// interrupted); JSON lines with `json`; with `clear`, each view redraws
 /// the terminal (ANSI), else views follow one another (serial consoles, logs).
 pub fn watch(fs: &Debugfs, interval: f64, count: u64, json: bool, clear: bool, trace: bool) -> Result<(), String> {
     if trace {
-        catch_interrupts()?;
+        // A Ctrl-C ends the watch, which then takes the probes out.
+        interrupt::catch()?;
         kmaps::start(fs)?;
     }
     let r = watch_loop(fs, interval, count, json, clear);
@@ -209,8 +194,7 @@ fn watch_loop(fs: &Debugfs, interval: f64, count: u64, json: bool, clear: bool) 
             return Ok(());
         }
         prev = Some(s);
-        std::thread::sleep(Duration::from_secs_f64(interval));
-        if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
+        if interrupt::sleep(Duration::from_secs_f64(interval)) {
             return Ok(());
         }
     }
@@ -405,6 +389,8 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
     let layout = crate::layout::Layout::parse(&fs.read("layout")?)?;
     let zones = crate::zones::parse(&fs.read("zones")?)?;
     let t0 = Instant::now();
+    // A Ctrl-C stops the tools and undoes the run's mounts and swap.
+    interrupt::catch()?;
     let before = sample(fs, t0)?;
     let traced = match kmaps::start(fs) {
         Ok(()) => true,
@@ -432,7 +418,9 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
         // tmpfs and page-cache files of the fio jobs it had stopped gone.
         let deadline = t0 + Duration::from_secs_f64(seconds * 1.5 + 10.0);
         loop {
-            std::thread::sleep(Duration::from_secs_f64(interval));
+            if interrupt::sleep(Duration::from_secs_f64(interval)) {
+                return Err("interrupted".into());
+            }
             during.push(sample(fs, t0)?);
             let mut all_done = true;
             for (line, c) in &mut r.children {
