@@ -60,6 +60,9 @@ pub struct Site {
     pub mechanism: String,
     /// As the kernel prints it: `function+0x1c/0x80 [module]`.
     pub site: String,
+    /// The same with Rust symbols demangled (`<hmkit::control::Objects>::apply+0x79/0x160 [hmkit]`).
+    pub display: String,
+    /// The function, demangled.
     pub function: String,
     /// `None` for the kernel itself.
     pub module: Option<String>,
@@ -178,6 +181,7 @@ impl Kmaps {
             let n = |i: usize| w[i].parse::<u64>().map_err(|_| format!("{}: bad number '{}'", SITE_COLUMNS[i], w[i]));
             let site = w[11].trim().to_string();
             let (function, module) = split_site(&site);
+            let display = demangle_site(&site);
             let calls = n(1)?;
             sites.push(Site {
                 mechanism: w[0].to_string(),
@@ -195,6 +199,7 @@ impl Kmaps {
                 convert_to: replacement(w[0]).map(str::to_string),
                 function,
                 module,
+                display,
                 site,
             });
         }
@@ -228,13 +233,28 @@ impl Kmaps {
     }
 }
 
-/// `name+0x1c/0x80 [mod]` into (`name`, `Some("mod")`).
+/// `name+0x1c/0x80 [mod]` into (`name`, `Some("mod")`), the name
+/// demangled if it is a Rust symbol.
 fn split_site(site: &str) -> (String, Option<String>) {
     let (sym, module) = match site.split_once(' ') {
         Some((s, m)) => (s, Some(m.trim_matches(|c| c == '[' || c == ']').to_string())),
         None => (site, None),
     };
-    (sym.split('+').next().unwrap_or(sym).to_string(), module)
+    (demangle(sym.split('+').next().unwrap_or(sym)), module)
+}
+
+/// A Rust symbol (`_R...`, `_ZN...`) as Rust writes the path, without the
+/// hash; anything else as it is.
+fn demangle(name: &str) -> String {
+    format!("{:#}", rustc_demangle::demangle(name))
+}
+
+/// The site with its function demangled, offset and module kept.
+fn demangle_site(site: &str) -> String {
+    match site.find('+') {
+        Some(i) => demangle(&site[..i]) + &site[i..],
+        None => site.split_once(' ').map_or_else(|| demangle(site), |(s, rest)| demangle(s) + " " + rest),
+    }
 }
 
 fn write_cmd(fs: &Debugfs, cmd: &str) -> Result<(), String> {
@@ -358,7 +378,7 @@ pub fn render(k: &Kmaps, top: usize) -> String {
             fmt_ns((s.holds > 0).then_some(s.hold_max_ns)),
             s.waits,
             s.depth_max().map_or("-".into(), |d| d.to_string()),
-            s.site,
+            s.display,
             if s.convert_to.is_some() { "  [deprecated]" } else { "" }
         );
     }
@@ -373,7 +393,7 @@ pub fn render(k: &Kmaps, top: usize) -> String {
     for s in todo {
         out += &format!(
             "  {:<48} {:<12} {:>9} calls, {:>3.0}% highmem -> {}\n",
-            s.site,
+            s.display,
             s.mechanism,
             s.calls,
             100.0 * s.highmem_share(),
@@ -408,7 +428,11 @@ pub fn svg(k: &Kmaps, top: usize, title: &str) -> String {
         let y = 50.0 + row * i as f64;
         let w = bar_w * s.calls as f64 / max;
         let hw = w * s.highmem_share();
-        let name = if s.site.len() > 52 { format!("{}...", &s.site[..49]) } else { s.site.clone() };
+        let name = if s.display.chars().count() > 52 {
+            s.display.chars().take(49).collect::<String>() + "..."
+        } else {
+            s.display.clone()
+        };
         doc = doc
             .add(text(name, left - 8.0, y + 14.0).set("text-anchor", "end").set("font-family", "monospace").set("font-size", 11))
             .add(Rectangle::new().set("x", left).set("y", y + 3.0).set("width", w.max(1.0)).set("height", row - 6.0).set("fill", colour(&s.mechanism)).set("fill-opacity", 0.45))
@@ -508,6 +532,7 @@ mechanism calls highmem waits wait_ns holds hold_ns hold_max_ns held hold_hist d
 kmap_local 10 6 0 0 0 0 0 0 - 0:8,1:2 copy_page_to_iter+0x5c/0x1a0\n\
 kmap 4 4 1 5000 3 300000000 120000000 1 26:2,20:1 - hmkit_kmap+0x9/0x10 [hmkit]\n\
 kmap_atomic 4 0 0 0 0 0 0 0 - 0:4 ext4_foo+0x10/0x20 [ext4]\n\
+kmap_local 2 2 0 0 0 0 0 0 - 0:2 _RNvMNtCsbowb3IVs40B_5hmkit7controlNtB2_7Objects5apply+0x792/0x1670 [hmkit]\n\
 pkmap_flush 1 1 0 0 0 0 0 0 - - kmap_high+0x1a0/0x260\n";
 
     #[test]
@@ -517,7 +542,12 @@ pkmap_flush 1 1 0 0 0 0 0 0 - - kmap_high+0x1a0/0x260\n";
         assert_eq!((k.cpus, k.unmatched_unmaps), (2, 1));
         assert_eq!(k.per_cpu, vec![vec![3, 3, 0, 10, 0, 0, 0, 10, 0], vec![1, 1, 4, 0, 0, 0, 4, 0, 1]]);
         assert_eq!(k.totals()[0], ("kmap", 4));
-        assert_eq!(k.sites.len(), 4);
+        assert_eq!(k.sites.len(), 5);
+        let rust = &k.sites[3];
+        assert_eq!(rust.function, "<hmkit::control::Objects>::apply");
+        assert_eq!(rust.display, "<hmkit::control::Objects>::apply+0x792/0x1670 [hmkit]");
+        assert_eq!(rust.module.as_deref(), Some("hmkit"));
+        assert_eq!(demangle_site("copy_page_to_iter+0x5c/0x1a0"), "copy_page_to_iter+0x5c/0x1a0");
         let km = k.find("kmap", "hmkit_kmap").next().unwrap();
         assert_eq!(km.module.as_deref(), Some("hmkit"));
         assert_eq!(km.site, "hmkit_kmap+0x9/0x10 [hmkit]");
