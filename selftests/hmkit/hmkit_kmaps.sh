@@ -57,6 +57,12 @@ ours() {
 	}' $K
 }
 fresh() { [ "$(hmkit_val kmaps state)" = stopped ] || kw stop; kw reset && kw start; }
+# expect_ours NAME MECH WANT: result NAME passes if `ours MECH` is WANT.
+expect_ours() {
+	_got=$(ours "$2")
+	[ "$_got" = "$3" ] && ktap_test_pass "$1" ||
+		hmkit_fail "$1" "$2 calls highmem holds held depths: got '$_got', want '$3'"
+}
 
 hmkit_log_mark kmaps
 # 1. Nothing is probed until asked.
@@ -88,15 +94,9 @@ while [ $i -lt $N ]; do
 	i=$((i + 1))
 done
 kw stop
-got=$(ours kmap_local)
-[ "$got" = "$N $N 0 0 0:$N" ] && ktap_test_pass kmaps_count_kmap_local ||
-	hmkit_fail kmaps_count_kmap_local "calls highmem holds held depths: got '$got', want '$N $N 0 0 0:$N'"
-got=$(ours kmap_atomic)
-[ "$got" = "$N $N 0 0 0:$N" ] && ktap_test_pass kmaps_count_kmap_atomic ||
-	hmkit_fail kmaps_count_kmap_atomic "calls highmem holds held depths: got '$got', want '$N $N 0 0 0:$N'"
-got=$(ours kmap)
-[ "$got" = "$N $N $N 0 -" ] && ktap_test_pass kmaps_count_kmap ||
-	hmkit_fail kmaps_count_kmap "calls highmem holds held depths: got '$got', want '$N $N $N 0 -'"
+expect_ours kmaps_count_kmap_local kmap_local "$N $N 0 0 0:$N"
+expect_ours kmaps_count_kmap_atomic kmap_atomic "$N $N 0 0 0:$N"
+expect_ours kmaps_count_kmap kmap "$N $N $N 0 -"
 got="$(ours kunmap | cut -d' ' -f1) $(ours kunmap_local | cut -d' ' -f1) $(ours kunmap_atomic | cut -d' ' -f1)"
 [ "$got" = "$N $N $N" ] && ktap_test_pass kmaps_count_unmaps ||
 	hmkit_fail kmaps_count_unmaps "kunmap kunmap_local kunmap_atomic: got '$got', want '$N $N $N'"
@@ -115,9 +115,7 @@ while [ $i -lt $N ]; do
 	i=$((i + 1))
 done
 kw stop
-got=$(ours kmap_local)
-[ "$got" = "$((3 * N)) $((3 * N)) 0 0 0:$N,1:$N,2:$N" ] && ktap_test_pass kmaps_nesting_depth ||
-	hmkit_fail kmaps_nesting_depth "calls highmem holds held depths: got '$got', want '$((3 * N)) $((3 * N)) 0 0 0:$N,1:$N,2:$N'"
+expect_ours kmaps_nesting_depth kmap_local "$((3 * N)) $((3 * N)) 0 0 0:$N,1:$N,2:$N"
 
 # 4. A kmap() held for 0.3 s (the shell's own writes around a sleep): one
 # hold of at least 300 ms (and under 2 s), in the bucket b with 2^b <=
