@@ -127,7 +127,8 @@ hmkit_ctl kunmap "$id"
 kw stop
 r=$(awk '$1 == "kmap" && $13 == "[hmkit]"' $K)
 set -- $r
-want=$(awk -v ns="${7:-0}" 'BEGIN { b = 0; while (ns >= 2 ^ (b + 1)) b++; print b ":1" }')
+# (Doubling, not 2 ^ b: busybox's awk may be built without math.)
+want=$(awk -v ns="${7:-0}" 'BEGIN { b = 0; p = 2; while (ns >= p) { p *= 2; b++ } print b ":1" }')
 if [ "${6:-}" = 1 ] && [ "${10:-}" = "$want" ] && [ "$7" -ge 300000000 ] && [ "$7" -lt 2000000000 ] && [ "$8" = "$7" ]; then
 	ktap_test_pass kmaps_hold_in_its_bucket
 else

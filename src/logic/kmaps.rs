@@ -177,8 +177,8 @@ pub(crate) struct Site {
     holds: AtomicU64,
     hold_ns: AtomicU64,
     hold_max_ns: AtomicU64,
-    hold_hist: [AtomicU32; HOLD_BUCKETS],
-    depth_hist: [AtomicU32; DEPTH_BUCKETS],
+    hold_hist: [AtomicU64; HOLD_BUCKETS],
+    depth_hist: [AtomicU64; DEPTH_BUCKETS],
 }
 
 impl Site {
@@ -193,8 +193,8 @@ impl Site {
             holds: AtomicU64::new(0),
             hold_ns: AtomicU64::new(0),
             hold_max_ns: AtomicU64::new(0),
-            hold_hist: [const { AtomicU32::new(0) }; HOLD_BUCKETS],
-            depth_hist: [const { AtomicU32::new(0) }; DEPTH_BUCKETS],
+            hold_hist: [const { AtomicU64::new(0) }; HOLD_BUCKETS],
+            depth_hist: [const { AtomicU64::new(0) }; DEPTH_BUCKETS],
         }
     }
 
@@ -484,10 +484,10 @@ impl Tables<'_> {
                 s.held = self.held(site);
             }
             for (a, b) in s.hold_hist.iter_mut().zip(e.hold_hist.iter()) {
-                *a = b.load(r).into();
+                *a = b.load(r);
             }
             for (a, b) in s.depth_hist.iter_mut().zip(e.depth_hist.iter()) {
-                *a = b.load(r).into();
+                *a = b.load(r);
             }
             f((i / SITES_PER_CPU) as u32, s);
         }

@@ -49,6 +49,8 @@ static_assert(KSYM_SYMBOL_LEN <= HMKIT_KSYM_LEN);
 static DEFINE_MUTEX(kmaps_lock);
 static void (*kmaps_sink)(void *ctx, const struct hmkit_kmap_event *ev);
 static void *kmaps_ctx;
+/* Names the registration in place, so that only its owner takes it out. */
+static unsigned int kmaps_gen;
 /* Where __kmap_local_page_prot lies, to skip its own call of the pfn one. */
 static unsigned long page_prot_start, page_prot_end;
 
@@ -56,12 +58,18 @@ static unsigned long page_prot_start, page_prot_end;
  * Without frame pointers, __kmap_local_page_prot may reach the pfn variant
  * with a tail jump: no return address of its own on the stack, the same
  * stack pointer and return address as at its own entry. Each CPU keeps
- * those of its last page-variant hit, for the pfn probe to recognise.
+ * those of its last page-variant hit that will map, with the pfn, one per
+ * interrupt context level (task, softirq, hardirq, NMI), so that an
+ * interrupt's own kmap_local between the two probes does not overwrite the
+ * task's. What is left: the task preempted or migrated between the page
+ * probe and the jump (kmap_local_page runs preemptible there) and another
+ * task's map on that CPU meanwhile; then the tail call counts once more,
+ * as a pfn map at the same site.
  */
 struct tail_mark {
-	unsigned long sp, site;
+	unsigned long sp, site, pfn;
 };
-static DEFINE_PER_CPU(struct tail_mark, page_prot_mark);
+static DEFINE_PER_CPU(struct tail_mark[4], page_prot_mark);
 
 /* mm/highmem.c's KM_INCR: each kmap_local takes two slots with the guard. */
 #define HMKIT_KM_INCR (IS_ENABLED(CONFIG_DEBUG_KMAP_LOCAL) ? 2 : 1)
@@ -146,14 +154,27 @@ static int kunmap_high_pre(struct kprobe *p, struct pt_regs *regs)
 }
 NOKPROBE_SYMBOL(kunmap_high_pre);
 
+static struct tail_mark *this_mark(void)
+{
+	return this_cpu_ptr(&page_prot_mark[interrupt_context_level() & 3]);
+}
+NOKPROBE_SYMBOL(this_mark);
+
 static int local_page_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct page *page = (struct page *)regs_get_kernel_argument(regs, 0);
 	unsigned long site = entry_site(regs);
+	bool high = PageHighMem(page);
 
-	this_cpu_write(page_prot_mark.sp, kernel_stack_pointer(regs));
-	this_cpu_write(page_prot_mark.site, site);
-	emit(HMKIT_KMAP_EV_LOCAL_PAGE, site, (unsigned long)page, PageHighMem(page), 0, 0);
+	/* Only a page that will be mapped goes on to the pfn variant. */
+	if (high || IS_ENABLED(CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP)) {
+		struct tail_mark *m = this_mark();
+
+		m->sp = kernel_stack_pointer(regs);
+		m->site = site;
+		m->pfn = page_to_pfn(page);
+	}
+	emit(HMKIT_KMAP_EV_LOCAL_PAGE, site, (unsigned long)page, high, 0, 0);
 	return 0;
 }
 NOKPROBE_SYMBOL(local_page_pre);
@@ -162,12 +183,12 @@ static int local_pfn_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	unsigned long site = entry_site(regs);
 	unsigned long pfn = regs_get_kernel_argument(regs, 0);
+	struct tail_mark *m = this_mark();
 
 	if (site >= page_prot_start && site < page_prot_end)
 		return 0;
-	if (this_cpu_read(page_prot_mark.site) == site &&
-	    this_cpu_read(page_prot_mark.sp) == kernel_stack_pointer(regs)) {
-		this_cpu_write(page_prot_mark.site, 0);
+	if (m->site == site && m->sp == kernel_stack_pointer(regs) && m->pfn == pfn) {
+		m->site = 0;
 		return 0;
 	}
 	emit(HMKIT_KMAP_EV_LOCAL_PFN, site, pfn,
@@ -246,7 +267,8 @@ static unsigned long function_size(unsigned long addr)
 	return size;
 }
 
-int hmkit_kmaps_register(void (*sink)(void *ctx, const struct hmkit_kmap_event *ev), void *ctx)
+int hmkit_kmaps_register(void (*sink)(void *ctx, const struct hmkit_kmap_event *ev), void *ctx,
+			 unsigned int *gen)
 {
 	int ret;
 
@@ -277,6 +299,10 @@ int hmkit_kmaps_register(void (*sink)(void *ctx, const struct hmkit_kmap_event *
 		unregister_kprobes(kprobes, ARRAY_SIZE(kprobes));
 		goto fail;
 	}
+	/* Never 0, which hmkit_kmaps_unregister() takes as "whichever". */
+	if (++kmaps_gen == 0)
+		kmaps_gen = 1;
+	*gen = kmaps_gen;
 	goto out;
 fail:
 	kmaps_sink = NULL;
@@ -286,10 +312,11 @@ out:
 	return ret;
 }
 
-void hmkit_kmaps_unregister(void)
+/* Takes out registration @gen, or whichever is in place if @gen is 0. */
+void hmkit_kmaps_unregister(unsigned int gen)
 {
 	mutex_lock(&kmaps_lock);
-	if (kmaps_sink) {
+	if (kmaps_sink && (gen == 0 || gen == kmaps_gen)) {
 		/* Both wait until no handler runs any more (synchronize_rcu()). */
 		unregister_kretprobe(&krp_kmap_high);
 		unregister_kprobes(kprobes, ARRAY_SIZE(kprobes));

@@ -39,8 +39,9 @@ extern "C" {
     fn hmkit_kmaps_register(
         sink: unsafe extern "C" fn(ctx: *mut c_void, ev: *const RawKmapEvent),
         ctx: *mut c_void,
+        generation: *mut c_uint,
     ) -> c_int;
-    fn hmkit_kmaps_unregister();
+    fn hmkit_kmaps_unregister(generation: c_uint);
     fn hmkit_kmaps_missed() -> usize;
     fn hmkit_symbol(addr: usize, buf: *mut c_char);
 }
@@ -60,6 +61,8 @@ pub(crate) trait KmapSink: Send + Sync + 'static {
 pub(crate) struct KmapProbes<S: KmapSink> {
     /// Kept alive for the handlers, which reach it by pointer.
     _sink: Arc<S>,
+    /// The C side's name for this registration (never 0).
+    generation: c_uint,
 }
 
 unsafe extern "C" fn trampoline<S: KmapSink>(ctx: *mut c_void, ev: *const RawKmapEvent) {
@@ -77,14 +80,16 @@ impl<S: KmapSink> KmapProbes<S> {
     /// lacks a probed function.
     pub(crate) fn register(sink: Arc<S>) -> Result<Self> {
         let ctx = (&*sink as *const S).cast_mut().cast::<c_void>();
+        let mut generation: c_uint = 0;
         // SAFETY: `trampoline::<S>` reads `ctx` as an `S`, which it is; the
         // returned value keeps `sink` alive until its drop has removed the
         // probes (see `trampoline`). On failure nothing stays registered.
-        let ret = unsafe { hmkit_kmaps_register(trampoline::<S>, ctx) };
+        // `generation` is a valid local the C side writes on success.
+        let ret = unsafe { hmkit_kmaps_register(trampoline::<S>, ctx, &mut generation) };
         if ret != 0 {
             return Err(Error::from_errno(ret));
         }
-        Ok(KmapProbes { _sink: sink })
+        Ok(KmapProbes { _sink: sink, generation })
     }
 
     /// Probe hits the kprobe core did not hand over: one probe hit inside
@@ -98,21 +103,23 @@ impl<S: KmapSink> KmapProbes<S> {
 
 impl<S: KmapSink> Drop for KmapProbes<S> {
     fn drop(&mut self) {
-        // SAFETY: this registration is the only one (`register` refuses a
-        // second); on return no handler runs and none will, so the sink may go.
-        unsafe { hmkit_kmaps_unregister() };
+        // SAFETY: takes out this registration if it is still in (not if
+        // `unregister_all` took it out and another came since); on return
+        // no handler of it runs and none will, so the sink may go.
+        unsafe { hmkit_kmaps_unregister(self.generation) };
     }
 }
 
 /// Takes out whatever probes are in, for the module's exit: a
 /// [`KmapProbes`] that was leaked (never dropped) must not leave probes
 /// whose handlers are in the module's text. A [`KmapProbes`] still alive
-/// just stops receiving events (its own drop then finds nothing to do).
+/// just stops receiving events; its own drop then takes out nothing (its
+/// registration is gone, and a later one has another name).
 pub(crate) fn unregister_all() {
     // SAFETY: unregistering waits until no handler runs; every sink that a
     // live `KmapProbes` points to stays alive (it owns it), so nothing is
     // freed under a handler.
-    unsafe { hmkit_kmaps_unregister() };
+    unsafe { hmkit_kmaps_unregister(0) };
 }
 
 /// Writes the kernel's name for a code address, as `%pS` prints it

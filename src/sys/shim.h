@@ -172,8 +172,9 @@ struct hmkit_kmap_event {
 /* The buffer hmkit_symbol() writes (at least KSYM_SYMBOL_LEN). */
 #define HMKIT_KSYM_LEN 1024
 
-int hmkit_kmaps_register(void (*sink)(void *ctx, const struct hmkit_kmap_event *ev), void *ctx);
-void hmkit_kmaps_unregister(void);
+int hmkit_kmaps_register(void (*sink)(void *ctx, const struct hmkit_kmap_event *ev), void *ctx,
+			 unsigned int *gen);
+void hmkit_kmaps_unregister(unsigned int gen);
 unsigned long hmkit_kmaps_missed(void);
 void hmkit_symbol(unsigned long addr, char *buf);
 

@@ -325,7 +325,6 @@ pub fn trace(fs: &Debugfs, seconds: f64, command: &[String]) -> Result<Trace, St
 fn fmt_ns(ns: Option<u64>) -> String {
     match ns {
         None => "-".into(),
-
         Some(n) if n >= 1_000_000_000 => format!("{:.1}s", n as f64 / 1e9),
         Some(n) if n >= 1_000_000 => format!("{:.1}ms", n as f64 / 1e6),
         Some(n) if n >= 1_000 => format!("{:.1}us", n as f64 / 1e3),
@@ -478,6 +477,9 @@ pub fn overhead(fs: &Debugfs, mechanisms: &[&str], runs: usize, how: crate::benc
     let cmdline = std::fs::read_to_string("/proc/cmdline").map_err(|e| format!("/proc/cmdline: {e}"))?;
     let clock = crate::bench::Clock::from_cmdline(&cmdline);
     let plain = crate::bench::bench_some(fs, mechanisms, runs, &[1], how)?;
+    // A Ctrl-C ends the traced half early (the bench writes stop with
+    // EINTR), and the probes still come out.
+    crate::interrupt::catch()?;
     start(fs)?;
     let traced = crate::bench::bench_some(fs, mechanisms, runs, &[1], how);
     let stopped = stop(fs);

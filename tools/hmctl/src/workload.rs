@@ -139,8 +139,6 @@ pub fn render_sample(s: &Sample, h: &History) -> String {
 /// How many pkmap samples the watch view's history line keeps.
 const HISTORY: usize = 60;
 
-
-
 /// `hmctl watch`: a sample every `interval`, `count` times (0: until
 /// interrupted); JSON lines with `json`; with `clear`, each view redraws
 /// the terminal (ANSI), else views follow one another (serial consoles, logs).
