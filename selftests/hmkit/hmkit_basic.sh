@@ -27,7 +27,7 @@ else
 fi
 
 high=$(awk '/^HighTotal:/ { print $2 }' /proc/meminfo)
-if [ "${high:-0}" -gt 0 ]; then ktap_test_pass hightotal_nonzero; else hmkit_fail hightotal_nonzero "HighTotal: ${high:-missing} kB"; fi
+if hmkit_no_highmem; then hmkit_skip hightotal_nonzero "$HMKIT_NO_HIGHMEM"; elif [ "${high:-0}" -gt 0 ]; then ktap_test_pass hightotal_nonzero; else hmkit_fail hightotal_nonzero "HighTotal: ${high:-missing} kB"; fi
 
 online=$(cat /sys/devices/system/cpu/online)
 present=$(cat /sys/devices/system/cpu/present)

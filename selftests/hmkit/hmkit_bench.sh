@@ -11,6 +11,7 @@
 # checkers); a write stops on a signal and the file keeps working.
 . "$(dirname "$0")/ktap.sh"
 hmkit_require_vm
+hmkit_require_highmem "the benchmark maps highmem pages (hmctl bench works, on lowmem pages)"
 hmkit_load
 
 ktap_print_header

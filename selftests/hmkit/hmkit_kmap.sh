@@ -4,6 +4,7 @@
 # the kernel's pkmap as hmkit shows it.
 . "$(dirname "$0")/ktap.sh"
 hmkit_require_vm
+hmkit_require_highmem "these tests map highmem pages and watch them in the pkmap"
 hmkit_load
 
 ktap_print_header

@@ -11,6 +11,7 @@
 # hmctl watch --kmaps.
 . "$(dirname "$0")/ktap.sh"
 hmkit_require_vm
+hmkit_require_highmem "the exact counts are of highmem kmap() calls, which lowmem pages never make"
 hmkit_load
 
 K=$HMKIT_DEBUGFS/kmaps

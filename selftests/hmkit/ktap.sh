@@ -21,7 +21,8 @@
 #   hmkit_msg TEXT...       a diagnostic line (ktap_print_msg, unglobbed)
 #   hmkit_finished          ktap_finished, but any failed result fails too
 #   hmkit_skip_all WHY      skip the whole test: plan 1, one skipped result, exit 4
-#   hmkit_require_vm, hmkit_load, hmkit_ctl, hmkit_val, ... (below)
+#   hmkit_require_vm, hmkit_require_highmem, hmkit_no_highmem, hmkit_load,
+#   hmkit_ctl, hmkit_val, ... (below)
 
 HMKIT_SELFTEST_DIR=$(cd "$(dirname "$0")" && pwd)
 
@@ -119,6 +120,14 @@ hmkit_require_vm() {
 	grep -q '^HighTotal:' /proc/meminfo ||
 		hmkit_skip_all "not a CONFIG_HIGHMEM kernel (no HighTotal in /proc/meminfo)"
 }
+
+# Highmem may be absent from a CONFIG_HIGHMEM kernel: with less RAM than
+# the direct map can hold (or a split that maps all of it), HighTotal is 0
+# and every page is lowmem. Tests about highmem pages say so and skip.
+HMKIT_NO_HIGHMEM="this machine has no highmem (HighTotal: 0 kB): all its RAM is direct-mapped lowmem"
+hmkit_no_highmem() { [ "$(awk '$1 == "HighTotal:" { print $2 }' /proc/meminfo)" = 0 ]; }
+# Skip the whole test (exit 4) when there is no highmem, saying what it needed.
+hmkit_require_highmem() { ! hmkit_no_highmem || hmkit_skip_all "$HMKIT_NO_HIGHMEM; $1"; }
 
 # Load hmkit.ko unless it is loaded.
 hmkit_load() { [ -d /sys/module/hmkit ] || insmod "$HMKIT_KO"; }

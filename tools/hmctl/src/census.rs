@@ -267,6 +267,8 @@ pub struct WhatIfSplit {
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct WhatIf {
+    /// The running kernel has no highmem (all RAM is lowmem already).
+    pub no_highmem: bool,
     /// The span of physical memory (to the last frame), holes included.
     pub ram_bytes: u64,
     /// Frames in that span that are no memory (zone spanned - present).
@@ -292,14 +294,22 @@ pub fn what_if(c: &Census, l: &Layout, zones: &[Zone]) -> Result<WhatIf, String>
     let ps = c.page_size;
     let (low, high) = c.low_high();
     // The span of physical memory, holes included: what the kernel caps
-    // lowmem against (max_pfn). The holes themselves are not memory in use.
-    let ram = c.total.spanned * ps;
+    // lowmem against (max_pfn: up to the end of the last zone, which is
+    // more than the zones span when the first frame is in none). The
+    // holes themselves are not memory in use.
+    let ram = zones.iter().map(|z| z.start_pfn + z.spanned).max().unwrap_or(0).max(c.total.spanned) * ps;
     let holes = |hm: bool| zones.iter().filter(|z| z.highmem == hm).map(|z| z.spanned.saturating_sub(z.present)).sum::<u64>() * ps;
     let (holes_low, holes_high) = (holes(false), holes(true));
-    let reserve = l.vmalloc_end.checked_sub(l.high_memory).ok_or("layout: vmalloc_end below high_memory")?;
-    if high.spanned == 0 {
-        return Err("this machine has no highmem: every split leaves it all in lowmem".into());
-    }
+    // The vmalloc reserve (__VMALLOC_RESERVE): what lowmem leaves below
+    // VMALLOC_END when RAM exceeds it, so VMALLOC_END - high_memory on a
+    // machine with highmem. Without highmem, high_memory is just the end
+    // of RAM: then it is the kernel's default, 128 MiB (a vmalloc= boot
+    // option is not seen).
+    let reserve = if high.spanned == 0 {
+        128 << 20
+    } else {
+        l.vmalloc_end.checked_sub(l.high_memory).ok_or("layout: vmalloc_end below high_memory")?
+    };
     let mut classes = Vec::new();
     let mut needed = 0;
     for class in CLASSES.iter().filter(|c| !matches!(**c, "free" | "pcp")) {
@@ -342,6 +352,7 @@ pub fn what_if(c: &Census, l: &Layout, zones: &[Zone]) -> Result<WhatIf, String>
         })
         .collect();
     Ok(WhatIf {
+        no_highmem: high.spanned == 0,
         ram_bytes: ram,
         holes_bytes: holes_low + holes_high,
         used_bytes: used,
@@ -366,7 +377,11 @@ fn verdict(margin: i64) -> String {
 }
 
 pub fn render_what_if(w: &WhatIf) -> String {
-    let mut s = format!(
+    let mut s = String::new();
+    if w.no_highmem {
+        s += "This machine has no highmem: all its RAM is lowmem under the running split already.\n";
+    }
+    s += &format!(
         "RAM {:.0} MiB (span, {:.1} MiB of it holes), in use {:.0} MiB ({:.0} MiB of it clean page cache); {:.0} MiB must be in lowmem\n\n",
         mib(w.ram_bytes),
         mib(w.holes_bytes),
@@ -444,6 +459,29 @@ total        786431     682900        150      41000      30000        100      
 
     fn zones() -> Vec<Zone> {
         crate::zones::parse(crate::zones::tests::SAMPLE).unwrap()
+    }
+
+    #[test]
+    fn what_if_without_highmem_keeps_it_all_in_lowmem() {
+        let high = SAMPLE.lines().find(|l| l.starts_with("HighMem")).unwrap();
+        let total = SAMPLE.lines().find(|l| l.starts_with("total")).unwrap();
+        let text = SAMPLE
+            .replace(high, &format!("HighMem{}", " 0".repeat(16)))
+            .replace(total, "total 225277 183000 100 1000 10000 100 0 500 200 12005 212 600 0 15990 1570 0");
+        let c = Census::parse(&text).unwrap();
+        let mut z = zones();
+        for zone in z.iter_mut().filter(|z| z.highmem) {
+            (zone.start_pfn, zone.spanned, zone.present, zone.managed, zone.free) = (0, 0, 0, 0, 0);
+        }
+        let mut l = layout();
+        // high_memory is the end of RAM, far below MAXMEM.
+        l.high_memory = l.page_offset + 225_281 * 4096;
+        let w = what_if(&c, &l, &z).unwrap();
+        assert!(w.no_highmem);
+        assert_eq!(w.vmalloc_reserve_bytes, 128 << 20, "the kernel's default, not VMALLOC_END - high_memory");
+        let g3 = &w.splits[0];
+        assert_eq!((g3.lowmem_bytes, g3.highmem_bytes), (w.ram_bytes, 0));
+        assert!(render_what_if(&w).starts_with("This machine has no highmem"));
     }
 
     #[test]
