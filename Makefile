@@ -31,9 +31,21 @@ setup:
 run:
 	qemu/run.sh $(RUN_ARGS)
 
-# Host tests, module build, and the VM suite on every flavour.
+# Host tests, module build, and the VM suite on the @test flavours (3G/1G,
+# both page-table formats); the split-dependent tests on the @split
+# flavours (VMSPLIT_2G_OPT without PAE, VMSPLIT_2G with it), and the
+# what-if of each 3G/1G kernel against their real boots.
 test:
 	tools/test.sh
+
+# Every VMSPLIT a HIGHMEM kernel can have (the @matrix flavours of
+# qemu/config/flavours): the whole suite on each, the same workload on
+# each (MATRIX_WORKLOAD, "NAME MIB SECONDS"), and the report side by side:
+# results/matrix.{md,json,svg}, with what each kernel saved in
+# results/matrix/FLAVOUR/.
+MATRIX_WORKLOAD ?= mix 128 10
+matrix:
+	MATRIX_WORKLOAD="$(MATRIX_WORKLOAD)" tools/test.sh --matrix $(RESULTS)
 
 # The benchmark on a flavour without debug checkers (bench, or bench-pae
 # for PAE page tables), booted twice: under --icount (instructions per op,
@@ -67,7 +79,7 @@ bench:
 # Record them again after a change that is meant to change instruction
 # counts, and commit them.
 bench-baseline:
-	for f in $$(awk '!/^#/ && NF && / debug\.config/ { print $$1 }' qemu/config/flavours); do \
+	for f in $$(awk '!/^#/ && / @test / { print $$1 }' qemu/config/flavours); do \
 		tools/build.sh $$f && tools/bench-guard.sh $$f --update || exit 1; done
 
 # Where one mechanism's instructions go in hmkit.ko, function by function
@@ -113,4 +125,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=i386 clean 2>/dev/null || true
 	rm -rf build
 
-.PHONY: all module kernel kernels hmctl setup run test bench bench-baseline profile soak port-mutants workloads clean
+.PHONY: all module kernel kernels hmctl setup run test matrix bench bench-baseline profile soak port-mutants workloads clean

@@ -80,21 +80,34 @@ for f in $fragments; do frag_paths+=("$HMKIT_ROOT/qemu/config/$f"); done
 (cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frag_paths[@]}" >/dev/null)
 kmake -s olddefconfig >/dev/null
 
-# Kconfig silently drops what it cannot satisfy: check every requested line.
-dropped=()
+# Kconfig silently drops what it cannot satisfy: check every requested
+# option, as the last fragment that names it asks (as merge_config.sh
+# merges them: vmsplit-2g.config's "# CONFIG_VMSPLIT_3G is not set"
+# overrides base.config's "CONFIG_VMSPLIT_3G=y").
+declare -A want=()
+order=()
 for f in "${frag_paths[@]}"; do
 	while IFS= read -r line; do
 		case "$line" in
-		CONFIG_*=*)
-			grep -qxF "$line" "$out/.config" || dropped+=("$line (have: $(grep -E "^(# )?${line%%=*}[= ]" "$out/.config" || echo unset))")
-			;;
-		"# CONFIG_"*" is not set")
-			opt=${line#\# }
-			opt=${opt%% *}
-			! grep -q "^$opt=" "$out/.config" || dropped+=("$line (have: $(grep "^$opt=" "$out/.config"))")
-			;;
+		CONFIG_*=*) opt=${line%%=*} ;;
+		"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *} ;;
+		*) continue ;;
 		esac
+		[ -n "${want[$opt]+set}" ] || order+=("$opt")
+		want[$opt]=$line
 	done <"$f"
+done
+dropped=()
+for opt in "${order[@]}"; do
+	line=${want[$opt]}
+	case "$line" in
+	CONFIG_*)
+		grep -qxF "$line" "$out/.config" || dropped+=("$line (have: $(grep -E "^(# )?$opt[= ]" "$out/.config" || echo unset))")
+		;;
+	*)
+		! grep -q "^$opt=" "$out/.config" || dropped+=("$line (have: $(grep "^$opt=" "$out/.config"))")
+		;;
+	esac
 done
 if [ ${#dropped[@]} -gt 0 ]; then
 	printf 'hmkit: error: Kconfig did not keep these options for flavour %s:\n' "$flavour" >&2

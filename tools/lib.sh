@@ -49,10 +49,10 @@ rust_lib_src() {
 	echo "/usr/src/rustc-$v/library"
 }
 
-# Flavours are defined in qemu/config/flavours: "name fragment...".
+# Flavours are defined in qemu/config/flavours: "name [@set...] fragment...".
 flavour_fragments() {
 	local f=$1 line
-	line=$(awk -v f="$f" '$1 == f { $1 = ""; print }' "$HMKIT_ROOT/qemu/config/flavours")
+	line=$(awk -v f="$f" '$1 == f { for (i = 2; i <= NF; i++) if ($i !~ /^@/) printf "%s ", $i }' "$HMKIT_ROOT/qemu/config/flavours")
 	[ -n "$line" ] || die "unknown kernel flavour '$f' (see qemu/config/flavours)"
 	# shellcheck disable=SC2086 # one fragment a word
 	echo $line
@@ -62,10 +62,13 @@ all_flavours() {
 	awk '!/^#/ && NF { print $1 }' "$HMKIT_ROOT/qemu/config/flavours"
 }
 
-# The flavours `make test` runs: those with the debug checkers.
-test_flavours() {
-	awk '!/^#/ && NF && / debug\.config/ { print $1 }' "$HMKIT_ROOT/qemu/config/flavours"
+# flavours_in SET: the flavours marked @SET, in file order.
+flavours_in() {
+	awk -v s="@$1" '!/^#/ && NF { for (i = 2; i <= NF; i++) if ($i == s) print $1 }' "$HMKIT_ROOT/qemu/config/flavours"
 }
+
+# The flavours `make test` runs the whole suite on (@test).
+test_flavours() { flavours_in test; }
 
 # Where the built kernel of a flavour is (a stable link to its keyed build).
 kernel_dir() { echo "$HMKIT_CACHE/kernels/$1"; }

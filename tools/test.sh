@@ -6,19 +6,41 @@
 # exits non-zero on any failure. MARGIN (percent, default 10) is the
 # instruction-count guard's allowed increase (tools/bench-guard.sh).
 #
-#   tools/test.sh [--flavour F]...     default: the test flavours (plain, pae)
+#   tools/test.sh [--flavour F]...   the whole suite on the @test flavours
+#                                    (plain, pae), or on each F; then the
+#                                    @split flavours' quick run (not with
+#                                    --flavour), and the what-if of each
+#                                    3G/1G kernel against each split's boot
+#   tools/test.sh --matrix [DIR]     `make matrix`: the whole suite on every
+#                                    @matrix flavour, the same workload on
+#                                    each (MATRIX_WORKLOAD: "NAME MIB
+#                                    SECONDS"), and the report in DIR
+#                                    (default results/): matrix.{md,json,svg}
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 flavours=()
+split_flavours=()
+matrix=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--flavour) flavours+=("${2:?--flavour needs a value}"); shift ;;
-	*) die "usage: tools/test.sh [--flavour F]..." ;;
+	--matrix)
+		matrix=${2:-results}
+		[ $# -lt 2 ] || shift
+		;;
+	*) die "usage: tools/test.sh [--flavour F]... | --matrix [DIR]" ;;
 	esac
 	shift
 done
-[ ${#flavours[@]} -gt 0 ] || mapfile -t flavours < <(test_flavours)
+if [ -n "$matrix" ]; then
+	[ ${#flavours[@]} = 0 ] || die "--matrix runs every @matrix flavour: give no --flavour"
+	mapfile -t flavours < <(flavours_in matrix)
+	read -r matrix_workload matrix_mib matrix_seconds <<<"${MATRIX_WORKLOAD:-mix 128 10}"
+elif [ ${#flavours[@]} = 0 ]; then
+	mapfile -t flavours < <(test_flavours)
+	mapfile -t split_flavours < <(flavours_in split)
+fi
 
 pass=0 fail=0 skip=0 xfail=0
 failed=()
@@ -177,19 +199,49 @@ if ! "$HMKIT_ROOT/qemu/mkrootfs.sh" debian >/dev/null; then
 	notok "the Debian root filesystem builds (qemu/mkrootfs.sh debian)"
 fi
 
-for fl in "${flavours[@]}"; do
+# What hmctl matrix compares, one directory per flavour (capture.sh, run
+# in the guest before the suite, on the idle machine).
+cap=$work/capture
+mkdir -p "$cap"
+
+# build_flavour FL: FL's kernel and hmkit.ko (a result each), hmctl,
+# page-types and the initramfs; false if one of them does not build.
+build_flavour() {
+	local fl=$1
 	log "flavour $fl: build"
 	if ! "$HMKIT_ROOT/qemu/build-kernel.sh" "$fl"; then
 		notok "$fl: kernel build"
-		continue
+		return 1
 	fi
 	ok "$fl: kernel builds, every requested config option set"
 	if ! "$HMKIT_ROOT/tools/build-module.sh" "$fl"; then
 		notok "$fl: hmkit.ko builds without warnings"
-		continue
+		return 1
 	fi
 	ok "$fl: hmkit.ko builds without warnings"
-	if [ "$fl" = "${flavours[0]}" ]; then
+	"$HMKIT_ROOT/tools/build-hmctl.sh"
+	"$HMKIT_ROOT/tools/build-page-types.sh" "$fl" || notok "$fl: page-types builds (tools/build-page-types.sh)"
+	"$HMKIT_ROOT/qemu/mkinitramfs.sh" "$fl"
+}
+
+# captured FL: capture.sh saved what hmctl matrix needs for FL.
+captured() {
+	if [ -s "$cap/$1/layout.json" ] && [ -s "$cap/$1/zones.json" ] && [ -s "$cap/$1/whatif.json" ]; then
+		ok "$1: layout, zones and what-if captured for the matrix"
+	else
+		notok "$1: layout, zones and what-if captured for the matrix" "see capture.sh's messages above"
+	fi
+}
+
+# whole_suite FL: everything on FL.
+whole_suite() {
+	local fl=$1 rc port p0=$pass f0=$fail s0=$skip
+	build_flavour "$fl" || return 0
+	mkdir -p "$cap/$fl"
+	# With --matrix the capture is made on the Debian root, with the workload.
+	local first=""
+	[ -n "$matrix" ] || first="sh /selftests/hmkit/capture.sh /out;"
+	[ "$fl" != "${flavours[0]}" ] || {
 		# The safe API's compile-fail cases, against this flavour's kernel
 		# crate (one flavour is enough: the cases are about types).
 		log "flavour $fl: compile-fail cases"
@@ -199,25 +251,23 @@ for fl in "${flavours[@]}"; do
 		add_results "$work/cf-$fl.log"
 		grep -q '^ok - compile-fail: the module builds' "$work/cf-$fl.log" ||
 			notok "compile-fail: harness ran" "see the output above"
-	fi
+	}
 	# What hmkit_port.ko must contain for its results to mean anything.
 	set +e
 	"$HMKIT_ROOT/tools/port-check.sh" "$fl" 2>&1 | tee "$work/portcheck-$fl.log"
 	set -e
 	add_results "$work/portcheck-$fl.log"
 	grep -qE '^(not )?ok - ' "$work/portcheck-$fl.log" || notok "$fl: tools/port-check.sh ran" "see above"
-	"$HMKIT_ROOT/tools/build-hmctl.sh"
-	"$HMKIT_ROOT/tools/build-page-types.sh" "$fl" || notok "$fl: page-types builds (tools/build-page-types.sh)"
-	"$HMKIT_ROOT/qemu/mkinitramfs.sh" "$fl"
 	run=("$HMKIT_ROOT/qemu/run.sh" --flavour "$fl" --no-build)
 
 	log "flavour $fl: selftests in the VM"
 	set +e
-	"${run[@]}" -- /selftests/hmkit/run_tests.sh 2>&1 | tee "$work/suite-$fl.log"
+	"${run[@]}" --out "$cap/$fl" -- sh -c "$first exec /selftests/hmkit/run_tests.sh" 2>&1 | tee "$work/suite-$fl.log"
 	rc=${PIPESTATUS[0]}
 	set -e
 	add_suite "$work/suite-$fl.log" "$fl"
 	if [ "$rc" = 0 ]; then ok "$fl: VM suite run clean (exit 0, no splat, clean rmmod)"; else notok "$fl: VM suite run" "exit $rc"; fi
+	[ -n "$matrix" ] || captured "$fl"
 	# The port tests' own line, for the totals (their results are counted above).
 	port=$(tr -d '\r' <"$work/suite-$fl.log" | sed -n 's/^# # \([0-9]* tests: .*expected failures\)$/\1/p' | tail -n 1)
 	if [ -n "$port" ]; then
@@ -245,20 +295,72 @@ for fl in "${flavours[@]}"; do
 
 	# The census under real tools, on the Debian root with a scratch disk:
 	# its cross-checks again (with anon and page cache from stress-ng and
-	# fio), the root's own checks, and a short run of each workload.
+	# fio), the root's own checks, and a short run of each workload (and
+	# with --matrix, first the capture with the matrix's workload).
 	if [ -n "$rootfs_ok" ]; then
 		log "flavour $fl: the Debian root: census and short workloads"
+		first=""
+		[ -z "$matrix" ] || first="sh /selftests/hmkit/capture.sh /out $matrix_workload $matrix_mib $matrix_seconds;"
 		set +e
-		"${run[@]}" --rootfs debian --disk 1G --timeout 1200 -- \
-			/selftests/hmkit/run_tests.sh hmkit_rootfs.sh hmkit_census.sh hmkit_kmaps.sh hmkit_workloads.sh 2>&1 | tee "$work/debian-$fl.log"
+		"${run[@]}" --rootfs debian --disk 1G --timeout 1200 --out "$cap/$fl" -- sh -c "$first exec \
+			/selftests/hmkit/run_tests.sh hmkit_rootfs.sh hmkit_census.sh hmkit_kmaps.sh hmkit_workloads.sh" 2>&1 | tee "$work/debian-$fl.log"
 		rc=${PIPESTATUS[0]}
 		set -e
 		add_suite "$work/debian-$fl.log" "$fl (Debian root)"
 		if [ "$rc" = 0 ]; then ok "$fl: Debian root run clean (exit 0, no splat, clean rmmod)"; else notok "$fl: Debian root run" "exit $rc"; fi
+		[ -z "$matrix" ] || captured "$fl"
 	fi
 
 	# The kernel crate's own Rust doctests (KUnit, built in, off by
-	# default): one boot with them on, parsed by the kernel's kunit.py.
+	# default): one boot with them on, parsed by the kernel's kunit.py
+	# (on the flavours with kunit.config).
+	if flavour_fragments "$fl" | grep -qw kunit.config; then
+		kunit_doctests "$fl"
+	else
+		echo "# $fl: no kunit.config in its fragments: the kernel's Rust doctests run on the @test flavours"
+	fi
+
+	# Instructions per op under --icount against the committed baseline
+	# (tools/bench-guard.sh: a count of work, not a timing), where one is
+	# recorded (the @test flavours).
+	if [ -f "$HMKIT_ROOT/qemu/bench-baseline/$fl.json" ]; then
+		log "flavour $fl: instruction-count guard of the benchmark"
+		set +e
+		"$HMKIT_ROOT/tools/bench-guard.sh" "$fl" 2>&1 | tee "$work/guard-$fl.log"
+		rc=${PIPESTATUS[0]}
+		set -e
+		if [ "$rc" = 0 ]; then
+			ok "$fl: instructions per op within ${MARGIN:-10}% of qemu/bench-baseline/$fl.json"
+		else
+			notok "$fl: instructions per op within ${MARGIN:-10}% of qemu/bench-baseline/$fl.json" "see the table above; 'make bench-baseline' records a new baseline"
+		fi
+	else
+		echo "# $fl: no qemu/bench-baseline/$fl.json: the instruction-count guard runs on the @test flavours"
+	fi
+
+	log "flavour $fl: runner checks"
+	set +e
+	"${run[@]}" -- sh -c 'exit 3' >"$work/rc-$fl.log" 2>&1
+	rc=$?
+	set -e
+	if [ "$rc" = 3 ]; then ok "$fl: run.sh returns the guest command's status"; else notok "$fl: run.sh returns the guest command's status" "got $rc, want 3"; fi
+	set +e
+	"${run[@]}" -- sh -c 'echo WARNING >/sys/kernel/debug/provoke-crash/DIRECT; echo survived' >"$work/warn-$fl.log" 2>&1
+	rc=$?
+	set -e
+	if [ "$rc" != 0 ] && grep -q 'WARNING:' "$work/warn-$fl.log" && grep -q 'the kernel reported problems' "$work/warn-$fl.log"; then
+		ok "$fl: run.sh fails a run whose kernel WARNs"
+	else
+		notok "$fl: run.sh fails a run whose kernel WARNs" "exit $rc"
+		tail -n 20 "$work/warn-$fl.log"
+	fi
+	printf '%s passed, %s failed, %s skipped\n' $((pass - p0)) $((fail - f0)) $((skip - s0)) >"$cap/$fl/suite.txt"
+}
+
+# kunit_doctests FL: the kernel crate's Rust doctests on FL (one boot).
+kunit_doctests() {
+	local fl=$1 ksrc kout rc summary kp kf ks kc ke
+	run=("$HMKIT_ROOT/qemu/run.sh" --flavour "$fl" --no-build)
 	log "flavour $fl: the kernel's Rust doctests (KUnit)"
 	ksrc=$(readlink -f "$(kernel_dir "$fl")/source")
 	kout=$work/kunit-$fl
@@ -289,37 +391,58 @@ for fl in "${flavours[@]}"; do
 			failed+=("$fl: KUnit: $summary")
 		}
 	fi
+}
 
-	# Instructions per op under --icount against the committed baseline
-	# (tools/bench-guard.sh: a count of work, not a timing).
-	log "flavour $fl: instruction-count guard of the benchmark"
+# split_suite FL: what depends on the split, on FL (an @split flavour):
+# the module, the layout against the kernel's page-table dump, zones,
+# census, explain, drawings, mappings and kmap tracing, and the capture
+# for the what-if check.
+split_suite() {
+	local fl=$1 rc
+	build_flavour "$fl" || return 0
+	mkdir -p "$cap/$fl"
+	log "flavour $fl: the split's selftests in the VM"
 	set +e
-	"$HMKIT_ROOT/tools/bench-guard.sh" "$fl" 2>&1 | tee "$work/guard-$fl.log"
+	"$HMKIT_ROOT/qemu/run.sh" --flavour "$fl" --no-build --out "$cap/$fl" -- sh -c "sh /selftests/hmkit/capture.sh /out; \
+		exec /selftests/hmkit/run_tests.sh hmkit_basic.sh hmkit_zones.sh hmkit_layout.sh hmkit_census.sh hmkit_explain.sh \
+		hmkit_draw.sh hmkit_vmalloc.sh hmkit_pool.sh hmkit_kmap.sh hmkit_kmaps.sh hmkit_kmemleak.sh" 2>&1 | tee "$work/split-$fl.log"
 	rc=${PIPESTATUS[0]}
 	set -e
-	if [ "$rc" = 0 ]; then
-		ok "$fl: instructions per op within ${MARGIN:-10}% of qemu/bench-baseline/$fl.json"
-	else
-		notok "$fl: instructions per op within ${MARGIN:-10}% of qemu/bench-baseline/$fl.json" "see the table above; 'make bench-baseline' records a new baseline"
-	fi
+	add_suite "$work/split-$fl.log" "$fl"
+	if [ "$rc" = 0 ]; then ok "$fl: split run clean (exit 0, no splat, clean rmmod)"; else notok "$fl: split run" "exit $rc"; fi
+	captured "$fl"
+}
 
-	log "flavour $fl: runner checks"
-	set +e
-	"${run[@]}" -- sh -c 'exit 3' >"$work/rc-$fl.log" 2>&1
-	rc=$?
-	set -e
-	if [ "$rc" = 3 ]; then ok "$fl: run.sh returns the guest command's status"; else notok "$fl: run.sh returns the guest command's status" "got $rc, want 3"; fi
-	set +e
-	"${run[@]}" -- sh -c 'echo WARNING >/sys/kernel/debug/provoke-crash/DIRECT; echo survived' >"$work/warn-$fl.log" 2>&1
-	rc=$?
-	set -e
-	if [ "$rc" != 0 ] && grep -q 'WARNING:' "$work/warn-$fl.log" && grep -q 'the kernel reported problems' "$work/warn-$fl.log"; then
-		ok "$fl: run.sh fails a run whose kernel WARNs"
-	else
-		notok "$fl: run.sh fails a run whose kernel WARNs" "exit $rc"
-		tail -n 20 "$work/warn-$fl.log"
-	fi
+for fl in "${flavours[@]}"; do
+	whole_suite "$fl"
 done
+for fl in "${split_flavours[@]}"; do
+	split_suite "$fl"
+done
+
+# The what-if of each 3G/1G kernel against the real boot of each split
+# of the same paging (hmctl matrix, on the host).
+dirs=()
+for d in "$cap"/*/; do [ -s "$d/layout.json" ] && dirs+=("${d%/}"); done
+if [ ${#dirs[@]} -gt 1 ]; then
+	log "the what-if against each split's boot (hmctl matrix)"
+	set +e
+	"$HMKIT_ROOT/build/hmctl" matrix --check "${dirs[@]}" 2>&1 | tee "$work/matrix-check.log"
+	set -e
+	add_results "$work/matrix-check.log"
+	grep -qE '^(not )?ok - matrix' "$work/matrix-check.log" || notok "hmctl matrix --check ran" "see above"
+fi
+if [ -n "$matrix" ]; then
+	mkdir -p "$matrix"
+	if "$HMKIT_ROOT/build/hmctl" matrix "${dirs[@]}" --markdown "$matrix/matrix.md" --json-out "$matrix/matrix.json" \
+		--svg "$matrix/matrix.svg" >/dev/null; then
+		rm -rf "$matrix/matrix"
+		cp -r "$cap" "$matrix/matrix"
+		echo "# the matrix: $matrix/matrix.md, .json, .svg (what each kernel saved: $matrix/matrix/)"
+	else
+		notok "hmctl matrix wrote the report"
+	fi
+fi
 
 [ ${#summary_lines[@]} = 0 ] || printf '# %s\n' "${summary_lines[@]}"
 echo "# $(($(date +%s) - start)) s; skipped: $skip; expected failures (XFAIL, not in the totals): $xfail"

@@ -7,7 +7,7 @@ hmkit_require_vm
 hmkit_load
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 10
 
 out=$(hmctl explain --json)
 n=$(echo "$out" | grep -c '"claim":')
@@ -26,6 +26,23 @@ po=$(hmkit_val layout page_offset)
 want=differs
 [ "$po" = 0xc0000000 ] && want=holds
 if [ "$(verdict page_offset_c0000000)" = $want ]; then ktap_test_pass explain_page_offset_verdict; else hmkit_fail explain_page_offset_verdict "got $(verdict page_offset_c0000000), PAGE_OFFSET $po"; fi
+
+# The claims that hold only on the 3G/1G split: they hold there, and
+# elsewhere they differ with the split named (from the kernel's own config).
+split=$(zcat /proc/config.gz 2>/dev/null | sed -n 's/^CONFIG_\(VMSPLIT_[0-9A-Z_]*\)=y$/\1/p')
+bad=""
+for id in user_kernel_split_3g_1g page_offset_c0000000 direct_map_linear linear_map_reaches_about_1gb; do
+	[ "$(verdict $id)" = "$want" ] || bad="$bad $id:$(verdict $id)"
+done
+if [ -z "$bad" ]; then ktap_test_pass explain_split_claims_follow_the_split; else hmkit_fail explain_split_claims_follow_the_split "PAGE_OFFSET $po, want $want:$bad"; fi
+reason() { echo "$out" | awk -v id="\"$1\"," '$1 == "\"id\":" && $2 == id { f = 1 } f && $1 == "\"reason\":" { print; exit }'; }
+if [ -z "$split" ]; then
+	hmkit_skip explain_names_the_split "no CONFIG_VMSPLIT_* in /proc/config.gz"
+elif if [ "$want" = holds ]; then [ "$split" = VMSPLIT_3G ]; else reason page_offset_c0000000 | grep -q "$split (PAGE_OFFSET"; fi; then
+	ktap_test_pass explain_names_the_split
+else
+	hmkit_fail explain_names_the_split "$split: $(reason page_offset_c0000000)"
+fi
 
 lk=$(hmkit_val layout lowmem_kb)
 want=differs

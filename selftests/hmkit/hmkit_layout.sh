@@ -7,7 +7,7 @@ hmkit_require_vm
 hmkit_load
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 9
 
 L=$HMKIT_DEBUGFS/layout
 rows=$(awk 'f && NF == 4 { print } $1 == "region" { f = 1 }' $L)
@@ -40,6 +40,21 @@ po=$(dec "$(hmkit_val layout page_offset)")
 hm=$(dec "$(hmkit_val layout high_memory)")
 normal_end=$(awk '$2 == "Normal" { print $3 + $4 }' $HMKIT_DEBUGFS/zones)
 if [ $((po + normal_end * 4096)) = "$hm" ]; then ktap_test_pass layout_high_memory_is_end_of_normal_zone; else hmkit_fail layout_high_memory_is_end_of_normal_zone "page_offset $po + $normal_end pages != high_memory $hm"; fi
+
+# PAGE_OFFSET is the configured split's (the kernel's own config, from
+# CONFIG_IKCONFIG_PROC): nothing here assumes 0xC0000000.
+if [ ! -r /proc/config.gz ]; then
+	hmkit_skip layout_page_offset_is_the_configured_splits "no /proc/config.gz: needs CONFIG_IKCONFIG_PROC"
+else
+	cpo=$(zcat /proc/config.gz | sed -n 's/^CONFIG_PAGE_OFFSET=//p')
+	split=$(zcat /proc/config.gz | sed -n 's/^CONFIG_\(VMSPLIT_[0-9A-Z_]*\)=y$/\1/p')
+	if [ -n "$cpo" ] && [ -n "$split" ] && [ "$(dec "$cpo")" = "$po" ]; then
+		ktap_test_pass layout_page_offset_is_the_configured_splits
+		echo "# $split: PAGE_OFFSET $cpo, lowmem $(((hm - po) >> 20)) MiB"
+	else
+		hmkit_fail layout_page_offset_is_the_configured_splits "config: $split PAGE_OFFSET $cpo; layout $(hmkit_val layout page_offset)"
+	fi
+fi
 
 lp=$(hmkit_val layout last_pkmap)
 pb=$(dec "$(hmkit_val layout pkmap_base)")

@@ -230,11 +230,11 @@ pub const SPLITS: [(&str, u64); 5] = [
 /// all times): slab, kernel stacks, and whatever sits in lowmem now as
 /// reserved, page tables (the top levels always; the PTE pages too
 /// without CONFIG_HIGHPTE) or other kernel allocations.
-const LOWMEM_ONLY: [&str; 2] = ["slab", "kstack"];
+pub const LOWMEM_ONLY: [&str; 2] = ["slab", "kstack"];
 const LOWMEM_WHERE_THEY_ARE: [&str; 3] = ["reserved", "pagetable", "other"];
 
 /// One class in the what-if: where it is now, and whether it needs lowmem.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct WhatIfClass {
     pub class: String,
     pub lowmem_bytes: u64,
@@ -246,7 +246,7 @@ pub struct WhatIfClass {
 }
 
 /// The verdict for one VMSPLIT choice.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct WhatIfSplit {
     pub split: String,
     pub page_offset: u64,
@@ -265,7 +265,7 @@ pub struct WhatIfSplit {
     pub running: bool,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct WhatIf {
     /// The running kernel has no highmem (all RAM is lowmem already).
     pub no_highmem: bool,

@@ -6,7 +6,7 @@ use crate::debugfs::Debugfs;
 use crate::layout::{human, Layout};
 use crate::meminfo::MemInfo;
 use crate::zones::Zone;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 const MIB: u64 = 1 << 20;
 
@@ -88,6 +88,31 @@ impl Live {
         let mut it = self.kernel.split(|c: char| !c.is_ascii_digit()).filter_map(|s| s.parse().ok());
         (it.next().unwrap_or(0), it.next().unwrap_or(0))
     }
+    /// The VMSPLIT option that gives this kernel's PAGE_OFFSET.
+    fn split(&self) -> String {
+        crate::census::SPLITS
+            .iter()
+            .find(|(_, po)| *po == self.l.page_offset)
+            .map_or_else(|| format!("a PAGE_OFFSET of {:#010x}, which no VMSPLIT option gives", self.l.page_offset), |(name, _)| name.to_string())
+    }
+
+    /// "VMSPLIT_2G_OPT (PAGE_OFFSET 0x78000000)": for the reasons of claims
+    /// that hold only on the 3G/1G split.
+    fn split_reason(&self) -> String {
+        format!("this kernel is built with {} (PAGE_OFFSET {:#010x})", self.split(), self.l.page_offset)
+    }
+
+    /// MAXMEM, the most lowmem this kernel can have: high_memory -
+    /// PAGE_OFFSET when there is highmem; without highmem high_memory is
+    /// the end of RAM, so VMALLOC_END - PAGE_OFFSET - the 128 MiB reserve.
+    fn maxmem(&self) -> u64 {
+        if self.m.high_total_kb > 0 {
+            self.l.high_memory - self.l.page_offset
+        } else {
+            (self.l.vmalloc_end - self.l.page_offset).saturating_sub(128 * MIB)
+        }
+    }
+
     fn pkmap_size(&self) -> u64 {
         self.l.pkmap_end - self.l.pkmap_base
     }
@@ -116,7 +141,7 @@ struct Claim {
     check: fn(&Live) -> Answer,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Verdict {
     pub id: String,
     pub claim: String,
@@ -139,7 +164,16 @@ fn claims() -> Vec<Claim> {
                 (
                     format!("user 0x00000000-{:#010x} ({}), kernel above", v.l.page_offset, human(v.l.page_offset)),
                     holds,
-                    if holds { "VMSPLIT_3G: TASK_SIZE = PAGE_OFFSET = 0xC0000000".into() } else { "this kernel uses another VMSPLIT option".into() },
+                    if holds {
+                        "VMSPLIT_3G: TASK_SIZE = PAGE_OFFSET = 0xC0000000".into()
+                    } else {
+                        format!(
+                            "{}: user space is {}, the kernel's {}; TASK_SIZE = PAGE_OFFSET",
+                            v.split_reason(),
+                            human(v.l.page_offset),
+                            human((1 << 32) - v.l.page_offset)
+                        )
+                    },
                 )
             },
         },
@@ -149,7 +183,11 @@ fn claims() -> Vec<Claim> {
             source: "001_fb0f640406bd34ca.txt",
             check: |v| {
                 let holds = v.l.page_offset == 0xc000_0000;
-                (format!("{:#010x}", v.l.page_offset), holds, "set by CONFIG_PAGE_OFFSET (VMSPLIT_3G)".into())
+                (
+                    format!("{:#010x}", v.l.page_offset),
+                    holds,
+                    if holds { "CONFIG_PAGE_OFFSET of VMSPLIT_3G, the default".into() } else { format!("CONFIG_PAGE_OFFSET follows the split: {}", v.split_reason()) },
+                )
             },
         },
         Claim {
@@ -158,11 +196,17 @@ fn claims() -> Vec<Claim> {
             source: "000_71817dd6d310303d.txt, 002_1d4eb5f88a73f4a1.txt, 003_85f0d9cfd07c25ec.txt",
             check: |v| {
                 let end = v.zone("Normal").map_or(0, |z| z.start_pfn + z.spanned);
-                let holds = v.l.page_offset + end * v.l.page_size == v.l.high_memory;
+                let linear = v.l.page_offset + end * v.l.page_size == v.l.high_memory;
                 (
                     format!("high_memory {:#010x} = {:#x} + {} pages of lowmem", v.l.high_memory, v.l.page_offset, end),
-                    holds,
-                    "__va(x) = x + PAGE_OFFSET for every lowmem page".into(),
+                    linear && v.l.page_offset == 0xc000_0000,
+                    if !linear {
+                        "high_memory is not PAGE_OFFSET + the end of ZONE_NORMAL".into()
+                    } else if v.l.page_offset == 0xc000_0000 {
+                        "__va(x) = x + PAGE_OFFSET for every lowmem page".into()
+                    } else {
+                        format!("linear, but the offset is PAGE_OFFSET: {}", v.split_reason())
+                    },
                 )
             },
         },
@@ -178,6 +222,14 @@ fn claims() -> Vec<Claim> {
                     holds,
                     if holds {
                         "MAXMEM is 896 MiB here".into()
+                    } else if v.m.high_total_kb == 0 {
+                        format!("all RAM fits in the direct map: there is no highmem, and high_memory is the end of RAM ({})", v.split_reason())
+                    } else if v.l.page_offset != 0xc000_0000 {
+                        format!(
+                            "MAXMEM = VMALLOC_END - PAGE_OFFSET - 128 MiB, and {}: the direct map grows by {} over the 3G/1G split's",
+                            v.split_reason(),
+                            human(0xc000_0000 - v.l.page_offset.min(0xc000_0000))
+                        )
                     } else {
                         format!(
                             "MAXMEM = VMALLOC_END - PAGE_OFFSET - 128 MiB; since 4.15/4.19 the cpu_entry_area and LDT remap sit under the fixmap and push PKMAP_BASE and VMALLOC_END ({:#010x}) down",
@@ -247,7 +299,7 @@ fn claims() -> Vec<Claim> {
             claim: "With less than 896 MiB of RAM there is no ZONE_HIGHMEM.",
             source: "004_fc350d1e0ed26d80.txt",
             check: |v| {
-                let maxmem = v.l.high_memory - v.l.page_offset;
+                let maxmem = v.maxmem();
                 (
                     format!("lowmem can hold {} here", human(maxmem)),
                     maxmem == 896 * MIB,
@@ -264,7 +316,11 @@ fn claims() -> Vec<Claim> {
                 (
                     format!("{} from {:#010x}", human(size), v.l.high_memory),
                     v.l.high_memory == 0xf800_0000,
-                    "the 128 MiB vmalloc reserve is counted down from VMALLOC_END, which now sits under pkmap, LDT remap and cpu_entry_area".into(),
+                    if v.m.high_total_kb == 0 {
+                        format!("no highmem: the direct map ends with RAM, and everything above high_memory is left to vmalloc ({})", v.split_reason())
+                    } else {
+                        "the 128 MiB vmalloc reserve is counted down from VMALLOC_END, which now sits under pkmap, LDT remap and cpu_entry_area".into()
+                    },
                 )
             },
         },
@@ -497,7 +553,11 @@ fn claims() -> Vec<Claim> {
                         human(v.m.high_total_kb * 1024)
                     ),
                     kernel == 1 << 30 && direct < kernel,
-                    "and less than 1 GiB in fact: vmalloc, pkmap, fixmap, cpu_entry_area and LDT take the top of it".into(),
+                    if kernel == 1 << 30 {
+                        "and less than 1 GiB in fact: vmalloc, pkmap, fixmap, cpu_entry_area and LDT take the top of it".into()
+                    } else {
+                        format!("{}: kernel space is {}, so the direct map reaches that much less the top areas", v.split_reason(), human(kernel))
+                    },
                 )
             },
         },
@@ -523,9 +583,13 @@ fn claims() -> Vec<Claim> {
             claim: "With 2 GiB of RAM, slightly more than half is highmem.",
             source: "003_85f0d9cfd07c25ec.txt",
             check: |v| {
-                let low = v.l.high_memory - v.l.page_offset;
+                let low = v.maxmem();
                 let share = 100.0 * (2048.0 * MIB as f64 - low as f64) / (2048.0 * MIB as f64);
-                (format!("lowmem {} here, so 2 GiB would be {share:.0}% highmem", human(low)), share > 50.0, "computed from this kernel's MAXMEM".into())
+                (
+                    format!("lowmem up to {} here, so 2 GiB would be {share:.0}% highmem", human(low)),
+                    share > 50.0,
+                    if v.l.page_offset == 0xc000_0000 { "computed from this kernel's MAXMEM".into() } else { format!("computed from this kernel's MAXMEM; {}", v.split_reason()) },
+                )
             },
         },
         Claim {
@@ -821,6 +885,43 @@ mod tests {
         );
         assert_eq!(new_vmalloc(before, &after).unwrap(), ("4", 2, 1));
         assert!(new_vmalloc(before, before).is_err());
+    }
+
+    /// The sample layout and zones (2-level paging) under the split of
+    /// `page_offset`: PAGE_OFFSET moved, the direct map ending where the
+    /// sample's ZONE_NORMAL does.
+    fn live(page_offset: u64) -> Live {
+        let mut l = Layout::parse(crate::layout::tests::SAMPLE).unwrap();
+        let z = crate::zones::parse(crate::zones::tests::SAMPLE).unwrap();
+        let normal = z.iter().find(|z| z.name == "Normal").unwrap();
+        l.page_offset = page_offset;
+        l.high_memory = page_offset + (normal.start_pfn + normal.spanned) * l.page_size;
+        let m = MemInfo { mem_total_kb: 3 << 20, mem_free_kb: 0, high_total_kb: 1 << 20, high_free_kb: 0, low_total_kb: 0, low_free_kb: 0, vmalloc_total_kb: 0 };
+        Live { l, z, m, kernel: "6.12.57".into(), vmalloc_pages: None, user_alloc: None, census: None, address: None, scaling: None }
+    }
+
+    fn judge(v: &Live, id: &str) -> (bool, String) {
+        let c = claims().into_iter().find(|c| c.id == id).unwrap();
+        let (_, holds, why) = (c.check)(v);
+        (holds, why)
+    }
+
+    #[test]
+    fn split_claims_follow_the_split_and_name_it() {
+        let three = live(0xc000_0000);
+        for id in ["user_kernel_split_3g_1g", "page_offset_c0000000", "direct_map_linear", "linear_map_reaches_about_1gb"] {
+            assert!(judge(&three, id).0, "{id} on VMSPLIT_3G");
+        }
+        for (po, name) in [(0x7800_0000, "VMSPLIT_2G_OPT"), (0x8000_0000, "VMSPLIT_2G"), (0xb000_0000, "VMSPLIT_3G_OPT"), (0x4000_0000, "VMSPLIT_1G")] {
+            let v = live(po);
+            for id in ["user_kernel_split_3g_1g", "page_offset_c0000000", "direct_map_linear", "linear_map_reaches_about_1gb"] {
+                let (holds, why) = judge(&v, id);
+                assert!(!holds, "{id} on {name}");
+                assert!(why.contains(name), "{id} on {name}: {why}");
+            }
+        }
+        let odd = live(0x9000_0000);
+        assert!(judge(&odd, "page_offset_c0000000").1.contains("no VMSPLIT option"));
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! `hmctl layout`: the kernel's virtual address space, from hmkit's `layout`.
 
 use crate::debugfs::{number, table, value, value_number};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct Region {
     pub name: String,
     pub start: u64,
@@ -13,7 +13,7 @@ pub struct Region {
     pub size: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Layout {
     pub paging: String,
     pub page_size: u64,

@@ -11,6 +11,7 @@ mod explain;
 mod interrupt;
 mod kmaps;
 mod layout;
+mod matrix;
 mod meminfo;
 mod pkmap;
 mod pool;
@@ -213,6 +214,30 @@ enum Command {
         /// Draw the wall-clock report's ns/op (else the instructions) as SVG
         #[arg(long)]
         svg: Option<std::path::PathBuf>,
+    },
+    /// Kernels of several VMSPLIT choices side by side (runs on the host):
+    /// each one's layout and zones, and whether the what-if made on the
+    /// 3G/1G kernel of the same paging predicted its lowmem and highmem,
+    /// and a workload's lowmem use per class
+    Matrix {
+        /// One directory per kernel flavour, named after it, holding what
+        /// `make matrix` saves from the guest (layout.json, zones.json,
+        /// whatif.json; census, explain, workload and suite results where made)
+        #[arg(required = true)]
+        dirs: Vec<std::path::PathBuf>,
+        /// Write the report as Markdown to this file
+        #[arg(long)]
+        markdown: Option<std::path::PathBuf>,
+        /// Write the rows as JSON to this file
+        #[arg(long)]
+        json_out: Option<std::path::PathBuf>,
+        /// Draw every kernel's address space and memory as SVG to this file
+        #[arg(long)]
+        svg: Option<std::path::PathBuf>,
+        /// Print one "ok - " or "not ok - " line per prediction, and fail
+        /// if one is wrong
+        #[arg(long)]
+        check: bool,
     },
     /// Compare the instructions per op of an icount report with a baseline
     /// report; fails on any row more than --margin percent above it
@@ -417,6 +442,26 @@ fn run(cli: Cli) -> Result<(), String> {
             if let Some(p) = svg {
                 let rep = wall.as_ref().or(icount.as_ref()).expect("merge needs one");
                 write_file(&p, &bench::chart(&rep.rows, &chart_title(rep)))?;
+            }
+            output(json, &m, || md)
+        }
+        Command::Matrix { dirs, markdown, json_out, svg, check } => {
+            let loaded = dirs.iter().map(|d| matrix::load(d)).collect::<Result<Vec<_>, _>>()?;
+            let m = matrix::build(&loaded, matrix::Tolerance::default());
+            let md = matrix::markdown(&m);
+            if let Some(p) = markdown {
+                write_file(&p, &md)?;
+            }
+            if let Some(p) = json_out {
+                write_file(&p, &serde_json::to_string_pretty(&m).map_err(|e| e.to_string())?)?;
+            }
+            if let Some(p) = svg {
+                write_file(&p, &matrix::svg(&m, "hmkit: the kernel's address space and memory under each VMSPLIT"))?;
+            }
+            if check {
+                let (lines, all) = matrix::check_lines(&m);
+                println!("{}", lines.join("\n"));
+                return if all { Ok(()) } else { Err("a what-if prediction was wrong (see the lines above)".into()) };
             }
             output(json, &m, || md)
         }

@@ -3,9 +3,9 @@
 
 use crate::debugfs::{number, table};
 use crate::layout::human;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct Zone {
     pub node: u32,
     pub name: String,
