@@ -126,8 +126,10 @@ touch "$out/.hmkit-built"
 ln -sfn "$(basename "$out")" "$link"
 log "kernel $flavour built in $(($(date +%s) - start)) s: $out/arch/x86/boot/bzImage"
 
-# Drop older builds of this flavour and source trees no build uses any more.
+# Drop older builds of this flavour (FLAVOUR-KEY exactly: plain-2g-opt-KEY
+# is another flavour's) and source trees no build uses any more.
 for d in "$HMKIT_CACHE/kernels/$flavour"-*; do
+	[[ "${d##*/}" =~ ^"$flavour"-[0-9a-f]{12}$ ]] || continue
 	[ "$d" = "$out" ] || rm -rf "$d"
 done
 for s in "$HMKIT_CACHE"/src/linux-*; do

@@ -50,7 +50,8 @@ impl Grew {
 
 /// The census before and after hmctl itself touched 64 MiB of anonymous
 /// memory, one page in each 4 MiB of a 512 MiB mapping (a page table per
-/// touch), and wrote a 32 MiB file.
+/// touch), and wrote a 32 MiB file (each less where highmem has less
+/// than four times that free: see `sized`).
 #[derive(Debug, Clone, Default)]
 pub struct CensusExperiment {
     pub anon: Grew,
@@ -58,6 +59,8 @@ pub struct CensusExperiment {
     pub file: Grew,
     /// Where the file went, e.g. `/data (ext4)`.
     pub file_where: String,
+    pub anon_bytes: usize,
+    pub file_bytes: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -488,7 +491,7 @@ fn claims() -> Vec<Claim> {
             check: |v| {
                 in_highmem(
                     v,
-                    |c| (c.anon, "hmctl touched 64 MiB: the census's anon".into()),
+                    |c| (c.anon, format!("hmctl touched {}: the census's anon", human(c.anon_bytes as u64))),
                     "census classes before and after: GFP_HIGHUSER_MOVABLE tries HighMem first",
                 )
             },
@@ -500,7 +503,7 @@ fn claims() -> Vec<Claim> {
             check: |v| {
                 in_highmem(
                     v,
-                    |c| (c.file, format!("a 32 MiB file on {}: page cache (with shmem)", c.file_where)),
+                    |c| (c.file, format!("a {} file on {}: page cache (with shmem)", human(c.file_bytes as u64), c.file_where)),
                     "file pages are allocated with the mapping's gfp mask, GFP_HIGHUSER_MOVABLE for regular files and tmpfs",
                 )
             },
@@ -683,8 +686,20 @@ fn new_vmalloc<'a>(before: &'a str, after: &'a str) -> Result<(&'a str, u64, u64
     Ok((id, pages.len() as u64, high as u64))
 }
 
+/// How much an experiment that shows where memory goes allocates: `want`,
+/// or a quarter of HighFree where that is less (at least a page). A
+/// machine with little highmem (a 2G split with just over 2 GiB of RAM)
+/// would otherwise run highmem dry, and the rest would go to lowmem as it
+/// must, which says nothing about the kernel's preference.
+fn sized(want: usize) -> usize {
+    match MemInfo::read() {
+        Ok(m) if m.high_total_kb > 0 => want.min((m.high_free_kb as usize * 1024 / 4) & !4095).max(4096),
+        _ => want,
+    }
+}
+
 fn user_experiment() -> Result<(u64, u64, u64), String> {
-    let size = 64 << 20;
+    let size = sized(64 << 20);
     let before = MemInfo::read()?;
     let mut v = vec![0u8; size];
     for i in (0..size).step_by(4096) {
@@ -767,8 +782,9 @@ fn census_experiment(fs: &Debugfs) -> Result<CensusExperiment, String> {
     use crate::census::Census;
     let (dir, file_where) = file_place()?;
     let path = dir.join(format!("hmctl-explain-{}", std::process::id()));
+    let (anon_bytes, file_bytes) = (sized(64 << 20), sized(32 << 20));
     let before = Census::parse(&fs.read("census")?)?;
-    let mut anon = vec![0u8; 64 << 20];
+    let mut anon = vec![0u8; anon_bytes];
     for i in (0..anon.len()).step_by(4096) {
         anon[i] = 1;
     }
@@ -777,7 +793,7 @@ fn census_experiment(fs: &Debugfs) -> Result<CensusExperiment, String> {
     let sparse = Sparse::new(512 << 20)?;
     sparse.touch_every(4 << 20);
     std::hint::black_box(&anon);
-    let written = std::fs::write(&path, vec![7u8; 32 << 20]).map_err(|e| format!("{}: {e}", path.display()));
+    let written = std::fs::write(&path, vec![7u8; file_bytes]).map_err(|e| format!("{}: {e}", path.display()));
     let after = written.and_then(|()| fs.read("census").and_then(|t| Census::parse(&t)));
     let _ = std::fs::remove_file(&path);
     let after = after?;
@@ -795,6 +811,8 @@ fn census_experiment(fs: &Debugfs) -> Result<CensusExperiment, String> {
         pagetable: grew(&["pagetable"]),
         file: grew(&["file_clean", "file_dirty", "file_writeback", "shmem"]),
         file_where,
+        anon_bytes,
+        file_bytes,
     })
 }
 

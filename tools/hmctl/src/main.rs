@@ -456,7 +456,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 write_file(&p, &serde_json::to_string_pretty(&m).map_err(|e| e.to_string())?)?;
             }
             if let Some(p) = svg {
-                write_file(&p, &matrix::svg(&m, "hmkit: the kernel's address space and memory under each VMSPLIT"))?;
+                write_file(&p, &matrix::svg(&m, "hmkit: address space and memory under each VMSPLIT"))?;
             }
             if check {
                 let (lines, all) = matrix::check_lines(&m);

@@ -486,7 +486,8 @@ pub fn check_lines(m: &Matrix) -> (Vec<String>, bool) {
 /// physical memory, lowmem and highmem, with the what-if's boundary.
 pub fn svg(m: &Matrix, title: &str) -> String {
     let (top, h, col) = (90.0, 480.0, 170.0);
-    let w = 40.0 + col * m.rows.len().max(1) as f64;
+    // Wide enough for the legend's four entries, whatever the number of kernels.
+    let w = (40.0 + col * m.rows.len().max(1) as f64).max(720.0);
     let y = |addr: u64| top + h - h * addr as f64 / (1u64 << 32) as f64;
     let mut doc = canvas(w, top + h + 150.0, title);
     for (i, r) in m.rows.iter().enumerate() {
