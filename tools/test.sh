@@ -411,6 +411,19 @@ split_suite() {
 	add_suite "$work/split-$fl.log" "$fl"
 	if [ "$rc" = 0 ]; then ok "$fl: split run clean (exit 0, no splat, clean rmmod)"; else notok "$fl: split run" "exit $rc"; fi
 	captured "$fl"
+
+	# Little highmem: VMSPLIT_2G_OPT's lowmem reaches 2032 MiB, so 2 GiB
+	# of RAM leaves a 16 MiB HighMem zone (one split flavour is enough).
+	if [ "$fl" = "${split_flavours[0]}" ]; then
+		log "flavour $fl: little highmem (2 GiB of RAM)"
+		set +e
+		"$HMKIT_ROOT/qemu/run.sh" --flavour "$fl" --no-build --mem 2G -- /selftests/hmkit/run_tests.sh hmkit_zones.sh \
+			hmkit_census.sh hmkit_explain.sh hmkit_kmap.sh hmkit_pool.sh hmkit_bench.sh hmkit_kmemleak.sh 2>&1 | tee "$work/little-$fl.log"
+		rc=${PIPESTATUS[0]}
+		set -e
+		add_suite "$work/little-$fl.log" "$fl (little highmem)"
+		if [ "$rc" = 0 ]; then ok "$fl: little-highmem run clean (exit 0, no splat)"; else notok "$fl: little-highmem run" "exit $rc"; fi
+	fi
 }
 
 for fl in "${flavours[@]}"; do
