@@ -440,14 +440,14 @@ for d in "$cap"/*/; do [ -s "$d/layout.json" ] && dirs+=("${d%/}"); done
 if [ ${#dirs[@]} -gt 1 ]; then
 	log "the what-if against each split's boot (hmctl matrix)"
 	set +e
-	"$HMKIT_ROOT/build/hmctl" matrix --check "${dirs[@]}" 2>&1 | tee "$work/matrix-check.log"
+	"$HMKIT_BUILD/hmctl" matrix --check "${dirs[@]}" 2>&1 | tee "$work/matrix-check.log"
 	set -e
 	add_results "$work/matrix-check.log"
 	grep -qE '^(not )?ok - matrix' "$work/matrix-check.log" || notok "hmctl matrix --check ran" "see above"
 fi
 if [ -n "$matrix" ]; then
 	mkdir -p "$matrix"
-	if "$HMKIT_ROOT/build/hmctl" matrix "${dirs[@]}" --markdown "$matrix/matrix.md" --json-out "$matrix/matrix.json" \
+	if "$HMKIT_BUILD/hmctl" matrix "${dirs[@]}" --markdown "$matrix/matrix.md" --json-out "$matrix/matrix.json" \
 		--svg "$matrix/matrix.svg" >/dev/null; then
 		rm -rf "$matrix/matrix"
 		cp -r "$cap" "$matrix/matrix"
