@@ -26,8 +26,11 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--flavour) flavours+=("${2:?--flavour needs a value}"); shift ;;
 	--matrix)
-		matrix=${2:-results}
-		[ $# -lt 2 ] || shift
+		matrix=results
+		if [ $# -ge 2 ] && [ "${2#-}" = "$2" ]; then
+			matrix=$2
+			shift
+		fi
 		;;
 	*) die "usage: tools/test.sh [--flavour F]... | --matrix [DIR]" ;;
 	esac
@@ -37,6 +40,8 @@ if [ -n "$matrix" ]; then
 	[ ${#flavours[@]} = 0 ] || die "--matrix runs every @matrix flavour: give no --flavour"
 	mapfile -t flavours < <(flavours_in matrix)
 	read -r matrix_workload matrix_mib matrix_seconds <<<"${MATRIX_WORKLOAD:-mix 128 10}"
+	[[ "${matrix_mib:-}" =~ ^[0-9]+$ ]] && [[ "${matrix_seconds:-}" =~ ^[0-9]+$ ]] ||
+		die "MATRIX_WORKLOAD is \"NAME MIB SECONDS\" (e.g. \"mix 128 10\"), not \"${MATRIX_WORKLOAD:-}\""
 elif [ ${#flavours[@]} = 0 ]; then
 	mapfile -t flavours < <(test_flavours)
 	mapfile -t split_flavours < <(flavours_in split)
@@ -178,14 +183,17 @@ grep -q '^ok - series: the cover letter' "$work/series.log" ||
 
 # add_suite LOG LABEL: the leaf results of a run_tests.sh run in the VM,
 # nested one level ("# ok 3 name"), into the totals.
+# suite_pass, suite_fail and suite_skip count the same, for a flavour's
+# suite.txt in the matrix.
+suite_pass=0 suite_fail=0 suite_skip=0
 add_suite() {
 	local line
 	while IFS= read -r line; do
 		case "$line" in
-		"# ok "*"# SKIP"*) skip=$((skip + 1)) ;;
+		"# ok "*"# SKIP"*) skip=$((skip + 1)) suite_skip=$((suite_skip + 1)) ;;
 		"# ok "*"# XFAIL"*) xfail=$((xfail + 1)) ;;
-		"# ok "*) pass=$((pass + 1)) ;;
-		"# not ok "*) fail=$((fail + 1)); failed+=("$2: ${line#\# }") ;;
+		"# ok "*) pass=$((pass + 1)) suite_pass=$((suite_pass + 1)) ;;
+		"# not ok "*) fail=$((fail + 1)) suite_fail=$((suite_fail + 1)); failed+=("$2: ${line#\# }") ;;
 		esac
 	done < <(grep -aE '^# (not )?ok [0-9]+ ' "$1")
 }
@@ -219,23 +227,38 @@ build_flavour() {
 		return 1
 	fi
 	ok "$fl: hmkit.ko builds without warnings"
-	"$HMKIT_ROOT/tools/build-hmctl.sh"
+	if ! "$HMKIT_ROOT/tools/build-hmctl.sh"; then
+		notok "hmctl builds (tools/build-hmctl.sh)"
+		return 1
+	fi
 	"$HMKIT_ROOT/tools/build-page-types.sh" "$fl" || notok "$fl: page-types builds (tools/build-page-types.sh)"
-	"$HMKIT_ROOT/qemu/mkinitramfs.sh" "$fl"
+	if ! "$HMKIT_ROOT/qemu/mkinitramfs.sh" "$fl"; then
+		notok "$fl: the initramfs builds (qemu/mkinitramfs.sh)"
+		return 1
+	fi
 }
 
-# captured FL: capture.sh saved what hmctl matrix needs for FL.
+# captured FL: capture.sh saved what hmctl matrix needs for FL (with
+# --matrix, the workload's report too).
 captured() {
-	if [ -s "$cap/$1/layout.json" ] && [ -s "$cap/$1/zones.json" ] && [ -s "$cap/$1/whatif.json" ]; then
-		ok "$1: layout, zones and what-if captured for the matrix"
+	local what="layout, zones and what-if" want=(layout.json zones.json whatif.json) f miss=""
+	if [ -n "$matrix" ]; then
+		what="$what, and workload $matrix_workload,"
+		want+=("workload-$matrix_workload.json")
+	fi
+	for f in "${want[@]}"; do [ -s "$cap/$1/$f" ] || miss="$miss $f"; done
+	if [ -z "$miss" ]; then
+		ok "$1: $what captured for the matrix"
 	else
-		notok "$1: layout, zones and what-if captured for the matrix" "see capture.sh's messages above"
+		notok "$1: $what captured for the matrix" "missing:$miss (see capture.sh's messages above)"
 	fi
 }
 
 # whole_suite FL: everything on FL.
 whole_suite() {
-	local fl=$1 rc port p0=$pass f0=$fail s0=$skip
+	local fl=$1 rc port
+	local -a run
+	suite_pass=0 suite_fail=0 suite_skip=0
 	build_flavour "$fl" || return 0
 	mkdir -p "$cap/$fl"
 	# With --matrix the capture is made on the Debian root, with the workload.
@@ -354,13 +377,15 @@ whole_suite() {
 		notok "$fl: run.sh fails a run whose kernel WARNs" "exit $rc"
 		tail -n 20 "$work/warn-$fl.log"
 	fi
-	printf '%s passed, %s failed, %s skipped\n' $((pass - p0)) $((fail - f0)) $((skip - s0)) >"$cap/$fl/suite.txt"
+	# The VM suite's own results on this flavour (initramfs, Debian root,
+	# no highmem), for the matrix.
+	printf '%s passed, %s failed, %s skipped\n' $suite_pass $suite_fail $suite_skip >"$cap/$fl/suite.txt"
 }
 
 # kunit_doctests FL: the kernel crate's Rust doctests on FL (one boot).
 kunit_doctests() {
 	local fl=$1 ksrc kout rc summary kp kf ks kc ke
-	run=("$HMKIT_ROOT/qemu/run.sh" --flavour "$fl" --no-build)
+	local -a run=("$HMKIT_ROOT/qemu/run.sh" --flavour "$fl" --no-build)
 	log "flavour $fl: the kernel's Rust doctests (KUnit)"
 	ksrc=$(readlink -f "$(kernel_dir "$fl")/source")
 	kout=$work/kunit-$fl
@@ -434,10 +459,11 @@ for fl in "${split_flavours[@]}"; do
 done
 
 # The what-if of each 3G/1G kernel against the real boot of each split
-# of the same paging (hmctl matrix, on the host).
+# of the same paging (hmctl matrix, on the host), unless --flavour chose
+# the flavours.
 dirs=()
 for d in "$cap"/*/; do [ -s "$d/layout.json" ] && dirs+=("${d%/}"); done
-if [ ${#dirs[@]} -gt 1 ]; then
+if [ -n "$matrix" ] || [ ${#split_flavours[@]} -gt 0 ]; then
 	log "the what-if against each split's boot (hmctl matrix)"
 	set +e
 	"$HMKIT_BUILD/hmctl" matrix --check "${dirs[@]}" 2>&1 | tee "$work/matrix-check.log"

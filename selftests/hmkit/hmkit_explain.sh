@@ -38,7 +38,8 @@ if [ -z "$bad" ]; then ktap_test_pass explain_split_claims_follow_the_split; els
 reason() { echo "$out" | awk -v id="\"$1\"," '$1 == "\"id\":" && $2 == id { f = 1 } f && $1 == "\"reason\":" { print; exit }'; }
 if [ -z "$split" ]; then
 	hmkit_skip explain_names_the_split "no CONFIG_VMSPLIT_* in /proc/config.gz"
-elif if [ "$want" = holds ]; then [ "$split" = VMSPLIT_3G ]; else reason page_offset_c0000000 | grep -q "$split (PAGE_OFFSET"; fi; then
+elif if [ "$want" = holds ]; then [ "$split" = VMSPLIT_3G ] && reason page_offset_c0000000 | grep -q "of VMSPLIT_3G"; else
+	reason page_offset_c0000000 | grep -q "$split (PAGE_OFFSET"; fi; then
 	ktap_test_pass explain_names_the_split
 else
 	hmkit_fail explain_names_the_split "$split: $(reason page_offset_c0000000)"

@@ -7,7 +7,7 @@ hmkit_require_vm
 hmkit_load
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 10
 
 L=$HMKIT_DEBUGFS/layout
 rows=$(awk 'f && NF == 4 { print } $1 == "region" { f = 1 }' $L)
@@ -54,6 +54,19 @@ else
 	else
 		hmkit_fail layout_page_offset_is_the_configured_splits "config: $split PAGE_OFFSET $cpo; layout $(hmkit_val layout page_offset)"
 	fi
+fi
+
+# With highmem, lowmem is MAXMEM = VMALLOC_END - PAGE_OFFSET - 128 MiB
+# (__VMALLOC_RESERVE), so high_memory = VMALLOC_END - 128 MiB on every
+# split (arch/x86/mm/init_32.c); vmalloc= on the command line moves it.
+if grep -q 'vmalloc=' /proc/cmdline; then
+	hmkit_skip layout_lowmem_is_maxmem "booted with vmalloc=: the reserve is not 128 MiB"
+elif hmkit_no_highmem; then
+	hmkit_skip layout_lowmem_is_maxmem "no highmem: lowmem is all of RAM, below MAXMEM"
+elif [ "$hm" = $((ve - 128 * 1024 * 1024)) ]; then
+	ktap_test_pass layout_lowmem_is_maxmem
+else
+	hmkit_fail layout_lowmem_is_maxmem "high_memory $(hmkit_val layout high_memory), VMALLOC_END $(hmkit_val layout vmalloc_end): not 128 MiB apart"
 fi
 
 lp=$(hmkit_val layout last_pkmap)

@@ -120,22 +120,30 @@ pub fn measured(zones: &[Zone], page_size: u64) -> (u64, u64) {
     (low_end * page_size, high * page_size)
 }
 
+/// Classes of frames that stay where they are: reserved frames (and
+/// holes) have fixed physical addresses, so they cannot spill.
+const FIXED: [&str; 1] = ["reserved"];
+
 /// What each class would need of lowmem under a split with
 /// `split_highmem` bytes of highmem, from a census on another split: slab
 /// and kernel stacks all of it; the others what they have in lowmem now,
-/// plus their share of what the split's highmem cannot hold.
+/// plus (but for reserved frames) their share of what the split's highmem
+/// cannot hold. Not modelled: the HighMem zone's watermarks (it spills a
+/// little earlier), and reserved frames that a larger lowmem takes in
+/// (they are counted where they are now).
 pub fn predict_lowmem(reference: &Census, split_highmem: u64) -> BTreeMap<String, u64> {
     let ps = reference.page_size;
     let (low, high) = reference.low_high();
     let used: Vec<&str> = CLASSES.iter().copied().filter(|c| !matches!(*c, "free" | "pcp")).collect();
-    let in_high: u64 = used.iter().filter(|c| !LOWMEM_ONLY.contains(c)).map(|c| high.get(c) * ps).sum();
-    let spill = in_high.saturating_sub(split_highmem);
+    let fixed: u64 = FIXED.iter().map(|c| high.get(c) * ps).sum();
+    let in_high: u64 = used.iter().filter(|c| !LOWMEM_ONLY.contains(c) && !FIXED.contains(c)).map(|c| high.get(c) * ps).sum();
+    let spill = in_high.saturating_sub(split_highmem.saturating_sub(fixed));
     used.iter()
         .map(|c| {
             let (lo, hi) = (low.get(c) * ps, high.get(c) * ps);
             let moved = if LOWMEM_ONLY.contains(c) {
                 hi
-            } else if in_high == 0 {
+            } else if in_high == 0 || FIXED.contains(c) {
                 0
             } else {
                 (hi as u128 * spill as u128 / in_high as u128) as u64
@@ -169,6 +177,8 @@ pub struct WorkloadRow {
     pub classes: Vec<ClassRow>,
     /// Every class predicted right (none on the reference itself).
     pub right: Option<bool>,
+    /// Why there is no prediction.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -222,13 +232,19 @@ pub fn build(all: &[Loaded], tol: Tolerance) -> Matrix {
             let (lowmem, highmem) = measured(&x.zones, ps);
             let reference = all.iter().find(|r| is_ref(r) && r.layout.paging == x.layout.paging);
             let predicted = reference.and_then(|r| r.whatif.as_ref()).and_then(|w| w.splits.iter().find(|s| s.page_offset == x.layout.page_offset));
+            let other_reference = reference.filter(|r| !std::ptr::eq(*r, x));
             let workload = x.workload.as_ref().map(|(name, mib, c)| {
                 let (low, high) = c.low_high();
-                let prediction = reference
-                    .filter(|r| !std::ptr::eq(*r, x))
+                let prediction = other_reference
                     .and_then(|r| r.workload.as_ref())
                     .filter(|(n, m, _)| n == name && m == mib)
                     .map(|(_, _, rc)| (rc, predict_lowmem(rc, highmem)));
+                // A split whose 3G/1G kernel ran another workload, or none,
+                // has nothing to be checked against: that is wrong, not right.
+                let note = match (other_reference, &prediction) {
+                    (Some(r), None) => Some(format!("{} has no {name} workload of {mib} MiB to predict from", r.flavour)),
+                    _ => None,
+                };
                 let classes: Vec<ClassRow> = CLASSES
                     .iter()
                     .filter(|c| !matches!(**c, "free" | "pcp"))
@@ -237,7 +253,7 @@ pub fn build(all: &[Loaded], tol: Tolerance) -> Matrix {
                         let (rl, rh, pl) = match &prediction {
                             Some((rc, p)) => {
                                 let (rlow, rhigh) = rc.low_high();
-                                (rlow.get(class) * rc.page_size, rhigh.get(class) * rc.page_size, p[*class])
+                                (rlow.get(class) * rc.page_size, rhigh.get(class) * rc.page_size, p.get(*class).copied().unwrap_or(0))
                             }
                             None => (ml, mh, ml),
                         };
@@ -261,7 +277,8 @@ pub fn build(all: &[Loaded], tol: Tolerance) -> Matrix {
                     lowmem_used_bytes: sum(|r| r.measured_lowmem_bytes),
                     highmem_used_bytes: sum(|r| r.measured_highmem_bytes),
                     predicted_lowmem_used_bytes: prediction.as_ref().map(|_| sum(|r| r.predicted_lowmem_bytes)),
-                    right: prediction.as_ref().map(|_| classes.iter().all(|r| r.right)),
+                    right: if note.is_some() { Some(false) } else { prediction.as_ref().map(|_| classes.iter().all(|r| r.right)) },
+                    note,
                     classes,
                 }
             });
@@ -279,9 +296,9 @@ pub fn build(all: &[Loaded], tol: Tolerance) -> Matrix {
                 ram_bytes: lowmem + highmem,
                 lowmem_bytes: lowmem,
                 highmem_bytes: highmem,
-                vmalloc_bytes: x.layout.vmalloc_end - x.layout.vmalloc_start,
+                vmalloc_bytes: x.layout.vmalloc_end.saturating_sub(x.layout.vmalloc_start),
                 pkmap_slots: x.layout.last_pkmap,
-                pkmap_bytes: x.layout.pkmap_end - x.layout.pkmap_base,
+                pkmap_bytes: x.layout.pkmap_end.saturating_sub(x.layout.pkmap_base),
                 reference: reference.map(|r| r.flavour.clone()),
                 predicted_lowmem_bytes: predicted.map(|p| p.lowmem_bytes),
                 predicted_highmem_bytes: predicted.map(|p| p.highmem_bytes),
@@ -439,14 +456,23 @@ cannot hold. Right when within {} or {:.0}% of the prediction, whichever is more
 pub fn check_lines(m: &Matrix) -> (Vec<String>, bool) {
     let mut lines = Vec::new();
     let mut all = true;
-    let mut line = |ok: bool, s: String| {
-        all &= ok;
-        lines.push(format!("{}ok - matrix: {s}", if ok { "" } else { "not " }));
+    // `None`: a comment, not a test.
+    let mut line = |ok: Option<bool>, s: String| {
+        all &= ok != Some(false);
+        lines.push(match ok {
+            None => format!("# matrix: {s}"),
+            Some(ok) => format!("{}ok - matrix: {s}", if ok { "" } else { "not " }),
+        });
     };
     for r in &m.rows {
+        if r.reference.as_deref() == Some(r.flavour.as_str()) {
+            // Its own what-if of its own split: equal by construction, so no test.
+            line(None, format!("{} ({}) is the reference: lowmem {} MiB, highmem {} MiB", r.flavour, r.split, mib1(r.lowmem_bytes), mib1(r.highmem_bytes)));
+            continue;
+        }
         match (r.predicted_lowmem_bytes, r.predicted_highmem_bytes) {
             (Some(pl), Some(ph)) => line(
-                r.zones_right == Some(true),
+                Some(r.zones_right == Some(true)),
                 format!(
                     "{} ({}): lowmem {} MiB, highmem {} MiB; {}'s what-if predicted {} and {}",
                     r.flavour,
@@ -458,7 +484,7 @@ pub fn check_lines(m: &Matrix) -> (Vec<String>, bool) {
                     mib1(ph)
                 ),
             ),
-            _ => line(false, format!("{} ({}): no what-if of a 3G/1G kernel with {} paging to check", r.flavour, r.split, r.paging)),
+            _ => line(Some(false), format!("{} ({}): no what-if of a 3G/1G kernel with {} paging to check", r.flavour, r.split, r.paging)),
         }
         if let Some(w) = r.workload.as_ref().filter(|w| w.right.is_some()) {
             let wrong: Vec<String> = w
@@ -468,13 +494,17 @@ pub fn check_lines(m: &Matrix) -> (Vec<String>, bool) {
                 .map(|c| format!("{} predicted {} measured {}", c.class, mib1(c.predicted_lowmem_bytes), mib1(c.measured_lowmem_bytes)))
                 .collect();
             line(
-                wrong.is_empty(),
+                Some(wrong.is_empty() && w.note.is_none()),
                 format!(
                     "{}: workload {}: lowmem in use per class as predicted on {}{}",
                     r.flavour,
                     w.workload,
                     r.reference.as_deref().unwrap_or("?"),
-                    if wrong.is_empty() { String::new() } else { format!(" (MiB: {})", wrong.join(", ")) }
+                    match (&w.note, wrong.is_empty()) {
+                        (Some(n), _) => format!(": {n}"),
+                        (None, true) => String::new(),
+                        (None, false) => format!(" (MiB: {})", wrong.join(", ")),
+                    }
                 ),
             );
         }
@@ -637,7 +667,13 @@ mod tests {
         assert_eq!(m.rows[1].reference.as_deref(), Some("plain"));
         assert_eq!(m.rows[1].zones_right, Some(true));
         let (lines, ok) = check_lines(&m);
-        assert!(ok && lines.len() == 2 && lines.iter().all(|l| l.starts_with("ok - matrix: ")), "{lines:?}");
+        // The reference's own row is a comment; the split's boot and its workload are tests.
+        assert!(ok && lines.len() == 3 && lines[0].starts_with("# matrix: plain (VMSPLIT_3G) is the reference"), "{lines:?}");
+        assert!(lines[1].starts_with("ok - matrix: plain-2g-opt (VMSPLIT_2G_OPT)") && lines[2].contains("workload mix"), "{lines:?}");
+        let w = m.rows[1].workload.as_ref().unwrap();
+        assert_eq!(w.right, Some(true));
+        let slab = w.classes.iter().find(|c| c.class == "slab").unwrap();
+        assert!(slab.predicted_lowmem_bytes > 10 * MIB && slab.measured_lowmem_bytes > 10 * MIB, "{slab:?}");
         let md = markdown(&m);
         assert!(md.contains("| plain-2g-opt | VMSPLIT_2G_OPT |") && md.contains("user_kernel_split_3g_1g"), "{md}");
         crate::draw::check(&svg(&m, "matrix")).unwrap();
@@ -646,6 +682,19 @@ mod tests {
         w.splits.iter_mut().find(|s| s.split == "VMSPLIT_2G_OPT").unwrap().lowmem_bytes += 2 * MIB;
         let (lines, ok) = check_lines(&build(&all, Tolerance::default()));
         assert!(!ok && lines[1].starts_with("not ok - matrix: plain-2g-opt"), "{lines:?}");
+        // A workload that moved slab by far more than predicted is wrong too.
+        let mut moved = fixtures();
+        let c = &mut moved[1].workload.as_mut().unwrap().2;
+        let normal = c.zones.iter_mut().find(|z| z.zone == "Normal").unwrap();
+        *normal.classes.get_mut("slab").unwrap() += 10_000;
+        *normal.classes.get_mut("free").unwrap() -= 10_000;
+        let (lines, ok) = check_lines(&build(&moved, Tolerance::default()));
+        assert!(!ok && lines[2].starts_with("not ok") && lines[2].contains("slab predicted"), "{lines:?}");
+        // A split whose reference ran no workload cannot be checked: wrong, not skipped.
+        let mut none = fixtures();
+        none[0].workload = None;
+        let (lines, ok) = check_lines(&build(&none, Tolerance::default()));
+        assert!(!ok && lines[2].starts_with("not ok") && lines[2].contains("plain has no mix workload"), "{lines:?}");
         // Without a 3G/1G kernel of the same paging there is nothing to check against.
         all.remove(0);
         let (lines, ok) = check_lines(&build(&all, Tolerance::default()));
