@@ -200,40 +200,28 @@ enum Command {
     },
     /// Merge `hmctl bench --json-out` reports of one kernel, one measured
     /// under qemu/run.sh --icount and one without, into one table
-    /// (instructions, wall time, events per op); runs on the host too
+    /// (instructions, wall time, events per op); runs on the host too;
+    /// --svg draws the wall-clock report's ns/op (else the instructions)
     BenchReport {
         /// The reports (JSON); each says which clock it was measured with
         #[arg(required = true, num_args = 1..=2)]
         reports: Vec<std::path::PathBuf>,
-        /// Write the table as Markdown to this file
-        #[arg(long)]
-        markdown: Option<std::path::PathBuf>,
-        /// Write the merged rows as JSON to this file
-        #[arg(long)]
-        json_out: Option<std::path::PathBuf>,
-        /// Draw the wall-clock report's ns/op (else the instructions) as SVG
-        #[arg(long)]
-        svg: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        files: ReportFiles,
     },
     /// Kernels of several VMSPLIT choices side by side (runs on the host):
     /// each one's layout and zones, and whether the what-if made on the
     /// 3G/1G kernel of the same paging predicted its lowmem and highmem,
-    /// and a workload's lowmem use per class
+    /// and a workload's lowmem use per class; --svg draws every kernel's
+    /// address space and memory
     Matrix {
         /// One directory per kernel flavour, named after it, holding what
         /// `make matrix` saves from the guest (layout.json, zones.json,
         /// whatif.json; census, explain, workload and suite results where made)
         #[arg(required = true)]
         dirs: Vec<std::path::PathBuf>,
-        /// Write the report as Markdown to this file
-        #[arg(long)]
-        markdown: Option<std::path::PathBuf>,
-        /// Write the rows as JSON to this file
-        #[arg(long)]
-        json_out: Option<std::path::PathBuf>,
-        /// Draw every kernel's address space and memory as SVG to this file
-        #[arg(long)]
-        svg: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        files: ReportFiles,
         /// Print one "ok - " or "not ok - " line per prediction, and fail
         /// if one is wrong
         #[arg(long)]
@@ -263,6 +251,36 @@ enum Command {
         /// File name under the debugfs directory, e.g. `version`
         file: String,
     },
+}
+
+/// The files a report of several runs or kernels can be written to.
+#[derive(clap::Args)]
+struct ReportFiles {
+    /// Write the report as Markdown to this file
+    #[arg(long)]
+    markdown: Option<std::path::PathBuf>,
+    /// Write its rows as JSON to this file
+    #[arg(long)]
+    json_out: Option<std::path::PathBuf>,
+    /// Draw it as SVG to this file
+    #[arg(long)]
+    svg: Option<std::path::PathBuf>,
+}
+
+impl ReportFiles {
+    /// Writes the files asked for: `md`, `value` as JSON, and the drawing.
+    fn write<T: serde::Serialize>(&self, md: &str, value: &T, drawing: impl FnOnce() -> String) -> Result<(), String> {
+        if let Some(p) = &self.markdown {
+            write_file(p, md)?;
+        }
+        if let Some(p) = &self.json_out {
+            write_file(p, &serde_json::to_string_pretty(value).map_err(|e| e.to_string())?)?;
+        }
+        if let Some(p) = &self.svg {
+            write_file(p, &drawing())?;
+        }
+        Ok(())
+    }
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -418,7 +436,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             output(json, &rep, || bench::table(&rep))
         }
-        Command::BenchReport { reports, markdown, json_out, svg } => {
+        Command::BenchReport { reports, files } => {
             let (mut icount, mut wall) = (None, None);
             for p in &reports {
                 let rep = read_report(p)?;
@@ -433,31 +451,17 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let m = bench::merge(icount.as_ref(), wall.as_ref())?;
             let md = bench::merged_markdown(&m);
-            if let Some(p) = markdown {
-                write_file(&p, &md)?;
-            }
-            if let Some(p) = json_out {
-                write_file(&p, &serde_json::to_string_pretty(&m).map_err(|e| e.to_string())?)?;
-            }
-            if let Some(p) = svg {
+            files.write(&md, &m, || {
                 let rep = wall.as_ref().or(icount.as_ref()).expect("merge needs one");
-                write_file(&p, &bench::chart(&rep.rows, &chart_title(rep)))?;
-            }
+                bench::chart(&rep.rows, &chart_title(rep))
+            })?;
             output(json, &m, || md)
         }
-        Command::Matrix { dirs, markdown, json_out, svg, check } => {
+        Command::Matrix { dirs, files, check } => {
             let loaded = dirs.iter().map(|d| matrix::load(d)).collect::<Result<Vec<_>, _>>()?;
             let m = matrix::build(&loaded, matrix::Tolerance::default());
             let md = matrix::markdown(&m);
-            if let Some(p) = markdown {
-                write_file(&p, &md)?;
-            }
-            if let Some(p) = json_out {
-                write_file(&p, &serde_json::to_string_pretty(&m).map_err(|e| e.to_string())?)?;
-            }
-            if let Some(p) = svg {
-                write_file(&p, &matrix::svg(&m, "hmkit: address space and memory under each VMSPLIT"))?;
-            }
+            files.write(&md, &m, || matrix::svg(&m, "hmkit: address space and memory under each VMSPLIT"))?;
             if check {
                 let (lines, all) = matrix::check_lines(&m);
                 println!("{}", lines.join("\n"));
