@@ -7,7 +7,7 @@ hmkit_require_vm
 hmkit_load
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 11
 
 L=$HMKIT_DEBUGFS/layout
 rows=$(awk 'f && NF == 4 { print } $1 == "region" { f = 1 }' $L)
@@ -67,6 +67,34 @@ elif [ "$hm" = $((ve - 128 * 1024 * 1024)) ]; then
 	ktap_test_pass layout_lowmem_is_maxmem
 else
 	hmkit_fail layout_lowmem_is_maxmem "high_memory $(hmkit_val layout high_memory), VMALLOC_END $(hmkit_val layout vmalloc_end): not 128 MiB apart"
+fi
+
+# The kernel's own stack traces. x86-32's entry code marks a frame
+# pointer that points at saved registers by clearing its bit 31, and the
+# frame-pointer unwinder takes any frame pointer without bit 31 for one
+# (ENCODE_FRAME_POINTER in arch/x86/include/asm/frame.h,
+# decode_frame_pointer in arch/x86/kernel/unwind_frame.c). With PAGE_OFFSET
+# below 0x80000000 (VMSPLIT_2G_OPT: 0x78000000) the kernel stacks in the
+# first 128 MiB of RAM have no bit 31, and the first tasks' stacks are
+# there: their traces are lost. An expected failure on such a kernel (and
+# a stale one if they unwind), a test everywhere else.
+if [ ! -r /proc/1/stack ]; then
+	hmkit_skip layout_kernel_stacks_unwind "no /proc/1/stack: needs CONFIG_STACKTRACE"
+else
+	frames=$(grep -c . /proc/1/stack)
+	fp=""
+	zcat /proc/config.gz 2>/dev/null | grep -qx CONFIG_UNWINDER_FRAME_POINTER=y && fp=1
+	if [ -n "$fp" ] && [ "$po" -lt $((0x80000000)) ]; then
+		if [ "$frames" = 0 ]; then
+			ktap_test_pass "layout_kernel_stacks_unwind # XFAIL PAGE_OFFSET $(hmkit_val layout page_offset) is below 0x80000000: the frame-pointer unwinder takes init's frame pointer for an encoded pt_regs and shows no frame"
+		else
+			hmkit_fail layout_kernel_stacks_unwind "init's stack unwinds ($frames frames) with PAGE_OFFSET below 0x80000000: the expected failure is stale"
+		fi
+	elif [ "$frames" -gt 0 ]; then
+		ktap_test_pass layout_kernel_stacks_unwind
+	else
+		hmkit_fail layout_kernel_stacks_unwind "/proc/1/stack shows no frame"
+	fi
 fi
 
 lp=$(hmkit_val layout last_pkmap)
