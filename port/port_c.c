@@ -137,7 +137,7 @@ void hmkit_port_layout(struct hmkit_port_layout *out)
 		.timespec64_size = sizeof(struct timespec64),
 		.timespec64_nsec_offset = offsetof(struct timespec64, tv_nsec),
 		.atomic64_size = sizeof(atomic64_t), .atomic64_align = __alignof__(atomic64_t),
-		.pae = IS_ENABLED(CONFIG_X86_PAE),
+		.pae = IS_ENABLED(CONFIG_X86_PAE) || IS_ENABLED(CONFIG_ARM_LPAE),
 	};
 }
 

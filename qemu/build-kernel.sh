@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build (or reuse) hmkit's i386 test kernel for one flavour.
+# Build (or reuse) hmkit's test kernel for one flavour: i386, or 32-bit ARM
+# for the flavours with arm.config.
 #
 #   qemu/build-kernel.sh FLAVOUR        FLAVOUR as in qemu/config/flavours
 #
-# Debian's linux-source-6.12 is extracted once per patch series into
+# Debian's linux-source-6.12 is extracted once per patch series (one series
+# per architecture: qemu/patches/x86/, qemu/patches/arm/) into
 # $HMKIT_CACHE/src/, and each flavour is built with O= into
 # $HMKIT_CACHE/kernels/FLAVOUR-KEY, where KEY hashes all that affects the
 # result: source package version, patches, config fragments, rustc, bindgen,
-# gcc and this script. $HMKIT_CACHE/kernels/FLAVOUR links to the current one,
+# the C compiler (gcc for i386; Debian's clang and lld for ARM) and this
+# script. $HMKIT_CACHE/kernels/FLAVOUR links to the current one,
 # so a second run with nothing changed reuses it in a second.
 set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
@@ -16,6 +19,19 @@ set -euo pipefail
 [ $# -eq 1 ] || die "usage: qemu/build-kernel.sh FLAVOUR (one of: $(all_flavours | xargs))"
 flavour=$1
 fragments=$(flavour_fragments "$flavour")
+arch=$(flavour_arch "$flavour")
+srcarch=$(arch_srcarch "$arch")
+image=$(kernel_image "$flavour")
+# ARM is built with LLVM: Debian's GCC cross compiler for armhf
+# (gcc-arm-linux-gnueabihf) conflicts with gcc-multilib, which i386 needs.
+# LLVM=-14 is Debian's clang-14, ld.lld-14 and llvm-*-14 (clang 14 is
+# libclang 14, which bindgen uses).
+toolchain=()
+cc_version() { gcc --version | head -n1; }
+if [ "$arch" = arm ]; then
+	toolchain=(LLVM=-14)
+	cc_version() { clang-14 --version | head -n1; ld.lld-14 --version; }
+fi
 
 "$HMKIT_ROOT/tools/setup.sh"
 
@@ -24,7 +40,7 @@ tarball=/usr/src/linux-source-6.12.tar.xz
 [ -f "$tarball" ] || die "$tarball missing: apt-get install linux-source-6.12"
 lib_src=$(rust_lib_src)
 
-patchdir=$HMKIT_ROOT/qemu/patches
+patchdir=$HMKIT_ROOT/qemu/patches/$srcarch
 # The series in git format-patch form; the cover letter (0000) has no diff.
 # Only the diffs count for the cache: a reworded commit message rebuilds
 # nothing.
@@ -38,11 +54,11 @@ key=$({
 	for f in $fragments; do cat "$HMKIT_ROOT/qemu/config/$f"; done
 	"$HMKIT_RUSTC" -vV
 	"$HMKIT_BINDGEN" --version
-	gcc --version | head -n1
+	cc_version
 	cat "$0"
 } | sha256sum | cut -c1-12)
 
-src=$HMKIT_CACHE/src/linux-$srcver-$patch_hash
+src=$HMKIT_CACHE/src/linux-$srcver-$srcarch-$patch_hash
 out=$HMKIT_CACHE/kernels/$flavour-$key
 link=$(kernel_dir "$flavour")
 
@@ -59,14 +75,14 @@ if [ ! -f "$src/.hmkit-ready" ]; then
 	tar -xf "$tarball" -C "$src.tmp" --strip-components=1
 	for p in "${patches[@]}"; do
 		patch -d "$src.tmp" -p1 --batch --forward --quiet <"$p" ||
-			die "patch $(basename "$p") does not apply to linux-source $srcver: refresh qemu/patches/"
+			die "patch $(basename "$p") does not apply to linux-source $srcver: refresh qemu/patches/$srcarch/"
 	done
 	touch "$src.tmp/.hmkit-ready"
 	mv "$src.tmp" "$src"
 fi
 
 kmake() {
-	make -C "$src" O="$out" ARCH=i386 \
+	make -C "$src" O="$out" ARCH="$arch" "${toolchain[@]}" \
 		RUSTC="$HMKIT_RUSTC" HOSTRUSTC="$HMKIT_RUSTC" RUSTDOC="$HMKIT_RUSTDOC" BINDGEN="$HMKIT_BINDGEN" \
 		RUST_LIB_SRC="$lib_src" "$@"
 }
@@ -118,13 +134,13 @@ kmake -s rustavailable >/dev/null || die "the kernel says Rust is not available:
 
 log "building kernel $flavour with $(nproc) jobs (3-10 minutes cold; log: $out/build.log)"
 start=$(date +%s)
-if ! kmake -j"$(nproc)" bzImage modules >"$out/build.log" 2>&1; then
+if ! kmake -j"$(nproc)" "$(basename "$image")" modules >"$out/build.log" 2>&1; then
 	grep -E 'error|Error' "$out/build.log" | head -n 30 >&2 || true
 	die "kernel build failed (flavour $flavour): see $out/build.log"
 fi
 touch "$out/.hmkit-built"
 ln -sfn "$(basename "$out")" "$link"
-log "kernel $flavour built in $(($(date +%s) - start)) s: $out/arch/x86/boot/bzImage"
+log "kernel $flavour built in $(($(date +%s) - start)) s: $out/$image"
 
 # Drop older builds of this flavour (FLAVOUR-KEY exactly: plain-2g-opt-KEY
 # is another flavour's) and source trees no build uses any more.

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Boot hmkit's i386 test kernel under QEMU, load hmkit.ko, run a command in
-# the guest and exit with its status.
+# Boot hmkit's test kernel under QEMU, load hmkit.ko, run a command in the
+# guest and exit with its status. The flavour's architecture picks the
+# machine: qemu-system-i386 -machine pc for the i386 flavours,
+# qemu-system-arm -M virt -cpu cortex-a15 for the ARM ones (--arm is
+# --flavour arm).
 #
-#   qemu/run.sh [--pae | --flavour F] [--smp N] [--mem SIZE] [--timeout S]
+#   qemu/run.sh [--pae | --arm | --flavour F] [--smp N] [--mem SIZE] [--timeout S]
 #               [--out DIR] [--no-load] [--no-build] [--verbose] [--icount]
 #               [--trace-code START+SIZE] [--append KERNEL-ARGS]
 #               [--rootfs debian [--disk SIZE]] [-- COMMAND...]
@@ -44,6 +47,7 @@ flavour=plain smp=2 mem=3G timeout=600 out="" load=1 build=1 verbose=0 extra="" 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--pae) flavour=pae ;;
+	--arm) flavour=arm ;;
 	--flavour) flavour=${2:?--flavour needs a value}; shift ;;
 	--smp) smp=${2:?--smp needs a value}; shift ;;
 	--mem) mem=${2:?--mem needs a value}; shift ;;
@@ -67,6 +71,7 @@ done
 [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout takes seconds"
 [ -z "$trace" ] || [[ $trace =~ ^0x[0-9a-f]+\+0x[0-9a-f]+$ ]] || die "--trace-code takes START+SIZE in hex, e.g. 0xf7830000+0x12000"
 [ -z "$rootfs" ] || [ "$rootfs" = debian ] || die "--rootfs takes 'debian' (the root qemu/mkrootfs.sh builds)"
+arch=$(flavour_arch "$flavour")
 [ -z "$disk" ] || [ -n "$rootfs" ] || die "--disk needs --rootfs debian (the scratch disk is formatted with Debian's mkfs.ext4)"
 [ -z "$disk" ] || [[ $disk =~ ^[1-9][0-9]*[MGT]$ ]] || die "--disk takes a size in M, G or T, e.g. 512M or 4G"
 [ $# -gt 0 ] || set -- hmctl report
@@ -119,7 +124,24 @@ rm -f "$out/dmesg.txt"
 # tsc=reliable: under TCG the TSC follows the host's clock, but a busy host
 # delays the vCPUs enough for the clocksource watchdog to call it unstable
 # and fall back to jiffies (4 ms resolution: benchmark samples of 0 ns).
-append="console=ttyS0 acpi=noirq loglevel=5 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 tsc=reliable rdinit=/init"
+common_append="loglevel=5 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 rdinit=/init"
+case $arch in
+i386)
+	qemu=qemu-system-i386
+	cpu=qemu32
+	case "$flavour" in *pae*) cpu=qemu32,+pae,+nx ;; esac
+	machine=(-machine pc -cpu "$cpu")
+	append="console=ttyS0 acpi=noirq $common_append tsc=reliable"
+	;;
+arm)
+	# QEMU's virt board with an ARMv7 CPU that has LPAE. highmem=off keeps
+	# every device and all RAM (at most 3 GiB, from 1 GiB up) below 4 GiB,
+	# where the 2-level format reaches.
+	qemu=qemu-system-arm
+	machine=(-machine virt,highmem=off -cpu cortex-a15)
+	append="console=ttyAMA0 $common_append"
+	;;
+esac
 [ $load = 1 ] || append="$append hmkit.noload"
 append="$append$extra"
 # One instruction = 2^0 ns of virtual time; sleep=off: when every vCPU is
@@ -130,8 +152,6 @@ if [ $icount = 1 ]; then
 	append="$append hmkit_clock=icount"
 fi
 [ -z "$trace" ] || accel+=(-d in_asm,exec,nochain -dfilter "$trace" -D "$out/qemu-code.log")
-cpu=qemu32
-case "$flavour" in *pae*) cpu=qemu32,+pae,+nx ;; esac
 # The root image read-only under a throwaway overlay (snapshot=on, which
 # QEMU keeps in $TMPDIR: the run's own folder), then the scratch disk.
 drives=() qemu_env=()
@@ -149,10 +169,10 @@ fi
 
 log="$out/console.log"
 set +e
-"${qemu_env[@]}" timeout -k 10 "$timeout" qemu-system-i386 \
+"${qemu_env[@]}" timeout -k 10 "$timeout" "$qemu" \
 	-nodefaults -no-user-config -no-reboot -display none -monitor none \
-	-machine pc -cpu "$cpu" -m "$mem" -smp "$smp" "${accel[@]}" \
-	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" -append "$append" \
+	"${machine[@]}" -m "$mem" -smp "$smp" "${accel[@]}" \
+	-kernel "$kdir/$(kernel_image "$flavour")" -initrd "$initrd" -append "$append" \
 	"${drives[@]}" \
 	-serial stdio \
 	-virtfs "local,path=$HMKIT_ROOT,mount_tag=hmkit,security_model=none,readonly=on" \

@@ -39,10 +39,10 @@ pub(crate) fn version(out: &mut dyn fmt::Write) -> Result {
 }
 
 fn paging() -> &'static str {
-    if sys::config_pae() {
-        "3-level PAE"
-    } else {
-        "2-level"
+    match (sys::config_pae(), cfg!(target_arch = "arm")) {
+        (true, false) => "3-level PAE",
+        (true, true) => "3-level LPAE",
+        (false, _) => "2-level",
     }
 }
 
@@ -64,6 +64,7 @@ pub(crate) fn layout(pool: &Pool, out: &mut dyn fmt::Write) -> Result {
         let (pool_start, pool_end) = pool.window();
         let b = Boundaries {
             page_size: l.page_size as u64,
+            task_size: l.task_size as u64,
             page_offset: l.page_offset as u64,
             high_memory: l.high_memory as u64,
             vmalloc_start: l.vmalloc_start as u64,
@@ -79,15 +80,25 @@ pub(crate) fn layout(pool: &Pool, out: &mut dyn fmt::Write) -> Result {
             fixaddr_top: l.fixaddr_top as u64,
             kmap_local_start: l.kmap_local_start as u64,
             kmap_local_end: l.kmap_local_end as u64,
+            modules_start: l.modules_start as u64,
+            modules_end: l.modules_end as u64,
+            vectors_start: l.vectors_start as u64,
+            vectors_end: l.vectors_end as u64,
+            fdt_start: l.fdt_start as u64,
+            fdt_end: l.fdt_end as u64,
         };
         let regions = Regions::build(&b).map_err(|e| {
             pr_err!("inconsistent layout: {:?}\n", e);
             EIO
         })?;
+        writeln!(out, "arch: {}", if cfg!(target_arch = "arm") { "arm" } else { "x86" })?;
         writeln!(out, "paging: {}", paging())?;
         writeln!(out, "page_size: {}", l.page_size)?;
         writeln!(out, "pmd_size: {}", l.pmd_size)?;
         for (k, v) in [
+            ("task_size", l.task_size),
+            ("modules_start", l.modules_start),
+            ("modules_end", l.modules_end),
             ("page_offset", l.page_offset),
             ("high_memory", l.high_memory),
             ("vmalloc_start", l.vmalloc_start),
@@ -103,6 +114,10 @@ pub(crate) fn layout(pool: &Pool, out: &mut dyn fmt::Write) -> Result {
             ("fixaddr_top", l.fixaddr_top),
             ("kmap_local_start", l.kmap_local_start),
             ("kmap_local_end", l.kmap_local_end),
+            ("vectors_start", l.vectors_start),
+            ("vectors_end", l.vectors_end),
+            ("fdt_start", l.fdt_start),
+            ("fdt_end", l.fdt_end),
             ("hmkit_pool_start", pool_start),
             ("hmkit_pool_end", pool_end),
         ] {

@@ -38,7 +38,11 @@ done
 
 log "building hmkit.ko and hmkit_port.ko for $flavour"
 logf=$HMKIT_BUILD/$flavour/module.log
-if ! make -C "$kdir" M="$src" ARCH=i386 RUSTC="$HMKIT_RUSTC" modules >"$logf" 2>&1; then
+# The kernel's own toolchain: gcc for i386, LLVM (clang-14) for ARM.
+arch=$(flavour_arch "$flavour")
+toolchain=()
+[ "$arch" != arm ] || toolchain=(LLVM=-14)
+if ! make -C "$kdir" M="$src" ARCH="$arch" "${toolchain[@]}" RUSTC="$HMKIT_RUSTC" modules >"$logf" 2>&1; then
 	cat "$logf" >&2
 	die "module build failed for $flavour (log: $logf)"
 fi

@@ -10,6 +10,6 @@ set -euo pipefail
 [ $# -eq 1 ] || die "usage: tools/build.sh FLAVOUR (one of: $(all_flavours | xargs))"
 "$HMKIT_ROOT/qemu/build-kernel.sh" "$1"
 "$HMKIT_ROOT/tools/build-module.sh" "$1"
-"$HMKIT_ROOT/tools/build-hmctl.sh"
+"$HMKIT_ROOT/tools/build-hmctl.sh" "$(flavour_arch "$1")"
 "$HMKIT_ROOT/tools/build-page-types.sh" "$1"
 "$HMKIT_ROOT/qemu/mkinitramfs.sh" "$1"

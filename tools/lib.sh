@@ -58,6 +58,64 @@ flavour_fragments() {
 	echo $line
 }
 
+# The architecture a flavour is built for: arm when its fragments include
+# arm.config (qemu/config/arm.config, the ARM twin of base.config), else
+# i386.
+flavour_arch() {
+	case " $(flavour_fragments "$1") " in
+	*" arm.config "*) echo arm ;;
+	*) echo i386 ;;
+	esac
+}
+
+# The kernel's source directory for an architecture (SRCARCH), which also
+# names its patch series: qemu/patches/x86/ or qemu/patches/arm/.
+arch_srcarch() {
+	case $1 in
+	i386) echo x86 ;;
+	arm) echo arm ;;
+	*) die "unknown architecture '$1' (i386 or arm)" ;;
+	esac
+}
+
+# The built kernel image of a flavour, relative to its build directory.
+kernel_image() {
+	case $(flavour_arch "$1") in
+	arm) echo arch/arm/boot/zImage ;;
+	*) echo arch/x86/boot/bzImage ;;
+	esac
+}
+
+# Where the guest binaries of an architecture are built (hmctl,
+# page-types): build/ for i386, whose static hmctl the host also runs
+# (hmctl matrix, bench-report), and build/arm/ for ARM.
+guest_bin_dir() {
+	case $1 in
+	i386) echo "$HMKIT_BUILD" ;;
+	arm) echo "$HMKIT_BUILD/arm" ;;
+	*) die "unknown architecture '$1' (i386 or arm)" ;;
+	esac
+}
+
+# The Debian architecture of the guest's user space, whose static busybox
+# runs in the initramfs: i386 or armhf.
+debian_arch() {
+	case $1 in
+	i386) echo i386 ;;
+	arm) echo armhf ;;
+	*) die "unknown architecture '$1' (i386 or arm)" ;;
+	esac
+}
+
+# The static busybox of an architecture ($HMKIT_CACHE/busybox/busybox for
+# i386, as before; busybox-armhf for ARM), fetched by tools/setup.sh.
+busybox_path() {
+	case $1 in
+	i386) echo "$HMKIT_CACHE/busybox/busybox" ;;
+	*) echo "$HMKIT_CACHE/busybox/busybox-$(debian_arch "$1")" ;;
+	esac
+}
+
 all_flavours() {
 	awk '!/^#/ && NF { print $1 }' "$HMKIT_ROOT/qemu/config/flavours"
 }

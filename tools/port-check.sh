@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # What the compiled port tests (build/FLAVOUR/hmkit_port.ko) must contain
 # for their results in the VM to mean anything: the division wrappers
-# really call the libcalls of qemu/patches/0003 (not inlined or folded
+# really call the libcalls of qemu/patches/x86/0003 (not inlined or folded
 # away), the 64-bit atomics really are inline `lock cmpxchg8b`
-# (qemu/patches/0004: no __atomic_*/__sync_* libcall), no x87
+# (qemu/patches/x86/0004: no __atomic_*/__sync_* libcall), no x87
 # instruction does a 64-bit load or store behind the kernel's back, and the
-# Rust is built for the kernel's -march (qemu/patches/0005: i686's cmov,
+# Rust is built for the kernel's -march (qemu/patches/x86/0005: i686's cmov,
 # which LLVM's generic x86 does not use).
 # Prints "ok - ..." / "not ok - ..." lines; exits non-zero on any failure.
 #
@@ -21,7 +21,6 @@ ko=$HMKIT_BUILD/$flavour/hmkit_port.ko
 
 dis=$(mktemp)
 trap 'rm -f "$dis"' EXIT
-objdump -dr -C --no-show-raw-insn "$ko" >"$dis"
 
 # The disassembly of the function whose demangled name ends in ::NAME.
 body() {
@@ -30,6 +29,46 @@ body() {
 			on = (f ~ ("::" name "$")); next }
 		on' "$dis"
 }
+
+arch=$(flavour_arch "$flavour")
+if [ "$arch" = arm ]; then
+	# qemu/patches/arm: 64-bit division through the run-time ABI's
+	# __aeabi_uldivmod/__aeabi_ldivmod (0002), 64-bit atomics inline as
+	# LDREXD/STREXD with ARMv7's DMB (0003: built for ARMv7, not ARMv6),
+	# no VFP/NEON instruction (soft-float, as the kernel's C).
+	llvm-objdump-14 -dr --no-show-raw-insn "$ko" | llvm-cxxfilt-14 >"$dis"
+	for pair in udiv:__aeabi_uldivmod urem:__aeabi_uldivmod sdiv:__aeabi_ldivmod srem:__aeabi_ldivmod; do
+		fn=${pair%%:*} call=${pair#*:}
+		b=$(body "$fn")
+		if [ -z "$b" ]; then
+			result 1 "$flavour: hmkit_port's $fn calls $call" "no function $fn in $ko"
+		elif grep -qE "R_ARM_(CALL|JUMP24|THM_CALL)[[:space:]]+$call\$" <<<"$b"; then
+			result 0 "$flavour: hmkit_port's $fn calls $call"
+		else
+			result 1 "$flavour: hmkit_port's $fn calls $call" "its code has no call to $call"
+		fi
+	done
+	b=$(body atomic_work)
+	if grep -q 'ldrexd' <<<"$b" && grep -q 'strexd' <<<"$b"; then
+		result 0 "$flavour: hmkit_port's AtomicU64/AtomicI64 are inline ldrexd/strexd"
+	else
+		result 1 "$flavour: hmkit_port's AtomicU64/AtomicI64 are inline ldrexd/strexd" "atomic_work has no ldrexd/strexd pair"
+	fi
+	if grep -qE '^[[:space:]]+[0-9a-f]+:[[:space:]]+dmb' <<<"$b"; then
+		result 0 "$flavour: hmkit_port's Rust is built for ARMv7 (its atomics order with dmb)"
+	else
+		result 1 "$flavour: hmkit_port's Rust is built for ARMv7 (its atomics order with dmb)" "no dmb in atomic_work: built for ARMv6?"
+	fi
+	libcalls=$(llvm-nm-14 -u "$ko" | awk '$2 ~ /^__(atomic|sync)_/ { print $2 }' | xargs)
+	result "$([ -z "$libcalls" ] && echo 0 || echo 1)" "$flavour: hmkit_port needs no atomic libcall" "undefined: $libcalls"
+	# VFP/NEON mnemonics start with v (vmov, vadd.f64, vldr...); no integer
+	# A32 instruction does.
+	vfp=$(grep -cE '^[[:space:]]+[0-9a-f]+:[[:space:]]+v[a-z0-9.]*([[:space:]]|$)' "$dis" || true)
+	result "$([ "$vfp" = 0 ] && echo 0 || echo 1)" "$flavour: hmkit_port has no VFP/NEON instruction" "$vfp of them"
+	[ $fails = 0 ]
+	exit
+fi
+objdump -dr -C --no-show-raw-insn "$ko" >"$dis"
 
 for pair in udiv:__udivdi3 urem:__umoddi3 sdiv:__divdi3 srem:__moddi3; do
 	fn=${pair%%:*} call=${pair#*:}

@@ -25,7 +25,7 @@ set -euo pipefail
 
 WORK=${WORK:-/tmp/hmkit-mutants}
 RESULTS=${RESULTS:-$HMKIT_ROOT/results}
-P=qemu/patches
+P=qemu/patches/x86
 
 # name|patch file (glob)|sed expression on it, or @FUNCTION run in the
 # worktree|what it undoes|what must fail: port test numbers (port/port.rs),
@@ -43,7 +43,7 @@ MUTANTS=(
 
 # Mutant functions (run in the worktree): an extra patch after the series.
 bindgen_align_double() {
-	cat >qemu/patches/0099-mutant-bindgen-align-double.patch <<'PATCH'
+	cat >qemu/patches/x86/0099-mutant-bindgen-align-double.patch <<'PATCH'
 diff --git a/rust/Makefile b/rust/Makefile
 --- a/rust/Makefile
 +++ b/rust/Makefile

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The kernel patch series (qemu/patches/, git format-patch form with a cover
-# letter), as a reviewer receives it.
+# The kernel patch series, one per architecture (qemu/patches/x86/: Rust on
+# i386; qemu/patches/arm/: Rust on ARMv7), each in git format-patch form
+# with a cover letter, as a reviewer receives them.
 #
-#   tools/series.sh check      every patch applies in order with `git am` to
+#   tools/series.sh check [SERIES]
+#                              every patch applies in order with `git am` to
 #                              Debian's pristine linux-source, and passes the
 #                              kernel's scripts/checkpatch.pl --strict; the
 #                              cover letter's shortlog lists every patch
-#   tools/series.sh tree DIR   a git repository in DIR with the files the
+#                              (SERIES: x86 or arm; both by default)
+#   tools/series.sh tree SERIES DIR
+#                              a git repository in DIR with the files the
 #                              series touches, pristine, and the series
 #                              applied as commits: amend or rebase there,
-#                              then `git format-patch -o qemu/patches
+#                              then `git format-patch -o qemu/patches/SERIES
 #                              --cover-letter --zero-commit --no-signature
 #                              -N` (with core.abbrev=12) and refresh
 #                              0000-cover-letter.patch's text
@@ -21,11 +25,18 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 tarball=/usr/src/linux-source-6.12.tar.xz
-patchdir=$HMKIT_ROOT/qemu/patches
-mapfile -t patches < <(ls "$patchdir"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-')
-cover=$patchdir/0000-cover-letter.patch
-[ ${#patches[@]} -gt 0 ] || die "no patches in $patchdir"
 [ -f "$tarball" ] || die "$tarball missing: run tools/setup.sh"
+ALL_SERIES=(x86 arm)
+
+# use SERIES: point $patchdir, $patches and $cover at one series.
+use() {
+	[ -d "$HMKIT_ROOT/qemu/patches/$1" ] || die "no series '$1' (qemu/patches/: ${ALL_SERIES[*]})"
+	series=$1
+	patchdir=$HMKIT_ROOT/qemu/patches/$1
+	mapfile -t patches < <(ls "$patchdir"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-')
+	cover=$patchdir/0000-cover-letter.patch
+	[ ${#patches[@]} -gt 0 ] || die "no patches in $patchdir"
+}
 
 # The files the series touches that exist before it (the others it creates).
 touched() {
@@ -57,30 +68,23 @@ tree() {
 	)
 }
 
-case "${1:-check}" in
-tree)
-	[ $# -eq 2 ] || die "usage: tools/series.sh tree DIR"
-	tree "$2"
-	log "series applied in $2: $(git -C "$2" log --oneline | wc -l) commits"
-	;;
-check)
-	work=$(mktemp -d "${TMPDIR:-/tmp}/hmkit-series.XXXXXX")
-	trap 'rm -rf "$work"' EXIT
+# check: the checks above on the series in use.
+check() {
 	# checkpatch.pl and its data files come from the same source package.
-	if tree "$work/tree" scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch \
-		>"$work/am.log" 2>&1; then
-		result 0 "series: the ${#patches[@]} patches apply in order with git am"
+	if tree "$work/$series" scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch \
+		>"$work/$series.am.log" 2>&1; then
+		result 0 "series $series: the ${#patches[@]} patches apply in order with git am"
 	else
-		cat "$work/am.log" >&2
-		result 1 "series: the ${#patches[@]} patches apply in order with git am" "see above"
+		cat "$work/$series.am.log" >&2
+		result 1 "series $series: the ${#patches[@]} patches apply in order with git am" "see above"
 	fi
-	[ -f "$work/tree/scripts/checkpatch.pl" ] || die "scripts/checkpatch.pl is not in $tarball"
+	[ -f "$work/$series/scripts/checkpatch.pl" ] || die "scripts/checkpatch.pl is not in $tarball"
 	for p in "${patches[@]}"; do
-		if out=$(cd "$work/tree" && perl scripts/checkpatch.pl --strict --no-tree --terse --show-types "$p" 2>&1); then
-			result 0 "series: $(basename "$p") is checkpatch.pl --strict clean"
+		if out=$(cd "$work/$series" && perl scripts/checkpatch.pl --strict --no-tree --terse --show-types "$p" 2>&1); then
+			result 0 "series $series: $(basename "$p") is checkpatch.pl --strict clean"
 		else
 			echo "$out" >&2
-			result 1 "series: $(basename "$p") is checkpatch.pl --strict clean" "see above"
+			result 1 "series $series: $(basename "$p") is checkpatch.pl --strict clean" "see above"
 		fi
 	done
 	# The cover letter names every patch, numbered out of the right total.
@@ -98,8 +102,26 @@ check)
 			grep -q "^Subject: \[PATCH [0-9]*/$n\] " "$p" || bad="${bad:+$bad; }$(basename "$p") is not numbered out of $n"
 		done
 	fi
-	result "$([ -z "$bad" ] && echo 0 || echo 1)" "series: the cover letter and the patches agree (${n} patches)" "$bad"
+	result "$([ -z "$bad" ] && echo 0 || echo 1)" "series $series: the cover letter and the patches agree (${n} patches)" "$bad"
+}
+
+case "${1:-check}" in
+tree)
+	[ $# -eq 3 ] || die "usage: tools/series.sh tree SERIES DIR (SERIES: ${ALL_SERIES[*]})"
+	use "$2"
+	tree "$3"
+	log "series $2 applied in $3: $(git -C "$3" log --oneline | wc -l) commits"
+	;;
+check)
+	[ $# -le 2 ] || die "usage: tools/series.sh check [SERIES]"
+	work=$(mktemp -d "${TMPDIR:-/tmp}/hmkit-series.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+	if [ $# = 2 ]; then todo=("$2"); else todo=("${ALL_SERIES[@]}"); fi
+	for t in "${todo[@]}"; do
+		use "$t"
+		check
+	done
 	[ $fails = 0 ]
 	;;
-*) die "usage: tools/series.sh [check | tree DIR]" ;;
+*) die "usage: tools/series.sh [check [SERIES] | tree SERIES DIR]" ;;
 esac

@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Install what hmkit needs on a Debian 12 machine: Debian's packages (kernel
-# source, rustc/rust-src pair, clang, QEMU, i386 libc), bindgen-cli, and a
-# static i386 busybox, in the versions pinned in tools/versions.
+# source, rustc/rust-src pair, clang, QEMU for i386 and ARM, i386 and armhf
+# libc), bindgen-cli, and static i386 and armhf busyboxes, in the versions
+# pinned in tools/versions.
+#
+# ARM is built without a GCC cross compiler (gcc-arm-linux-gnueabihf
+# conflicts with gcc-multilib, which i386 needs): the kernel with LLVM=-14
+# (clang-14, lld-14, llvm-14), user space with clang-14 and lld against
+# libc6-dev-armhf-cross and libgcc-12-dev-armhf-cross. None of these
+# removes a package.
 #
 #   tools/setup.sh                install what is missing
 #   tools/setup.sh --write-pins   write the installed versions into tools/versions
@@ -19,20 +26,21 @@ set -euo pipefail
 
 PKGS=(linux-source-6.12 rustc-web rust-web-src cargo-web libclang-dev
 	flex bison bc libelf-dev libssl-dev cpio make xz-utils gcc gcc-multilib
-	qemu-system-x86 python3 ca-certificates debootstrap e2fsprogs)
+	qemu-system-x86 python3 ca-certificates debootstrap e2fsprogs
+	clang-14 lld-14 llvm-14 libc6-dev-armhf-cross libgcc-12-dev-armhf-cross qemu-system-arm)
 
-BB=$HMKIT_CACHE/busybox/busybox
-BB_PKG=busybox-static:i386
+# The guest architectures, whose static busybox is fetched.
+GUEST_ARCHES=(i386 arm)
 # Version differences already reported: "package pinned installed" lines.
 ACK=$HMKIT_CACHE/pins-reported
 
-# The Debian version of the cached busybox (recorded when fetched), or nothing.
+# The Debian version of the cached busybox at $1 (recorded when fetched), or nothing.
 busybox_version() {
-	if [ -f "$BB.version" ]; then
-		cat "$BB.version"
-	elif [ -x "$BB" ]; then
+	if [ -f "$1.version" ]; then
+		cat "$1.version"
+	elif [ -x "$1" ] && [ "$1" = "$(busybox_path i386)" ]; then
 		# Fetched before versions were recorded: "BusyBox v1.35.0 (Debian 1:1.35.0-4+b1) ...".
-		{ "$BB" 2>&1 || true; } | sed -n '1s/.*(Debian \([^)]*\)).*/\1/p'
+		{ "$1" 2>&1 || true; } | sed -n '1s/.*(Debian \([^)]*\)).*/\1/p'
 	fi
 }
 
@@ -44,12 +52,13 @@ if [ "${1:-}" = --write-pins ]; then
 		read -r p old _ <<<"$line"
 		case $p in
 		bindgen-cli) v=$("$HMKIT_BINDGEN" --version 2>/dev/null | awk '{ print $2 }') ;;
-		"$BB_PKG") v=$(busybox_version) ;;
+		busybox-static:i386) v=$(busybox_version "$(busybox_path i386)") ;;
+		busybox-static:armhf) v=$(busybox_version "$(busybox_path arm)") ;;
 		*) v=$(dpkg-query -W -f='${db:Status-Status} ${Version}\n' "$p" 2>/dev/null | awk '$1 == "installed" { print $2 }') ;;
 		esac
 		[ -n "$v" ] || { rm -f "$tmp"; die "$p is not installed: run tools/setup.sh first"; }
 		[ "$v" = "$old" ] || log "$p: $old -> $v"
-		printf '%-20s%s\n' "$p" "$v"
+		printf '%-19s %s\n' "$p" "$v"
 	done <"$HMKIT_VERSIONS" >"$tmp"
 	cat "$tmp" >"$HMKIT_VERSIONS"
 	rm -f "$tmp"
@@ -141,27 +150,33 @@ for p in "${PKGS[@]}"; do
 	fi
 done
 # A machine with QEMU's tools from bookworm-backports (qemu-utils 10) cannot
-# take bookworm's qemu-system-x86 7.2: qemu-utils breaks its
-# qemu-system-common, and apt would remove qemu-utils. Take qemu-system-x86
-# from bookworm-backports then, in qemu-utils' own version.
-qutils=$(installed_version qemu-utils)
-if [ -z "${have[qemu-system-x86]:-}" ] && [[ $qutils == *~bpo12* ]]; then
+# take bookworm's qemu-system-x86 or qemu-system-arm 7.2: qemu-utils breaks
+# their qemu-system-common, and apt would remove qemu-utils. Take them from
+# bookworm-backports then, in qemu-utils' own version (or that of the
+# qemu-system-common already there).
+qbpo=
+for q in qemu-system-common qemu-utils; do
+	v=$(installed_version "$q")
+	[[ $v != *~bpo12* ]] || { qbpo=$v; break; }
+done
+for q in qemu-system-x86 qemu-system-arm; do
+	[ -z "${have[$q]:-}" ] && [ -n "$qbpo" ] || continue
 	src=/etc/apt/sources.list.d/hmkit-bookworm-backports.sources
 	if [ ! -f "$src" ]; then
-		log "qemu-utils $qutils is from bookworm-backports: adding it to apt's sources ($src) for qemu-system-x86"
+		log "QEMU $qbpo is from bookworm-backports: adding it to apt's sources ($src) for $q"
 		printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm-backports' \
 			'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
 			as_root tee "$src" >/dev/null
 		apt_updated=
 	fi
 	apt_update
-	apt_has qemu-system-x86 "$qutils" ||
-		die "qemu-utils $qutils is installed but apt has no qemu-system-x86 $qutils (bookworm-backports): install a matching qemu-system-x86 yourself, then run tools/setup.sh again"
+	apt_has "$q" "$qbpo" ||
+		die "QEMU $qbpo (bookworm-backports) is installed but apt has no $q $qbpo: install a matching $q yourself, then run tools/setup.sh again"
 	# Its dependencies (qemu-system-data, seabios...) must come from there too.
-	install=("${install[@]/qemu-system-x86/}")
-	log "installing qemu-system-x86 $qutils from bookworm-backports"
-	apt_install -t bookworm-backports "qemu-system-x86=$qutils"
-fi
+	install=("${install[@]/$q/}")
+	log "installing $q $qbpo from bookworm-backports"
+	apt_install -t bookworm-backports "$q=$qbpo"
+done
 if [ ${#install[@]} -gt 0 ]; then
 	mapfile -t install < <(printf '%s\n' "${install[@]}" | awk 'NF && !seen[$0]++')
 	apt_update
@@ -188,46 +203,58 @@ if ! { [ -x "$HMKIT_BINDGEN" ] && "$HMKIT_BINDGEN" --version | grep -q " $HMKIT_
 		die "cargo install bindgen-cli $HMKIT_BINDGEN_VERSION failed: is crates.io reachable?"
 fi
 
-# A static i386 busybox for the guest, taken from Debian's busybox-static:i386
-# (downloaded and unpacked; nothing is installed).
-bbpin=${pin[$BB_PKG]:-}
-bbcur=$(busybox_version)
-if [ ! -x "$BB" ] || { [ -n "$bbpin" ] && [ "$bbcur" != "$bbpin" ] && ! reported "$BB_PKG" "$bbpin" "$bbcur"; }; then
-	if ! dpkg --print-foreign-architectures | grep -qx i386; then
-		log "adding the i386 architecture to dpkg (for busybox-static:i386)"
-		as_root dpkg --add-architecture i386
-		apt_updated= # the lists read so far have no i386 packages
+# A static busybox for each guest architecture, taken from Debian's
+# busybox-static:i386 and busybox-static:armhf (downloaded and unpacked;
+# nothing is installed). apt downloads them once dpkg knows the
+# architecture (dpkg --add-architecture), which installs nothing either.
+fetch_busybox() {
+	local arch=$1 darch bb pkg bbpin bbcur spec tmp deb v
+	darch=$(debian_arch "$arch")
+	bb=$(busybox_path "$arch")
+	pkg=busybox-static:$darch
+	bbpin=${pin[$pkg]:-}
+	bbcur=$(busybox_version "$bb")
+	if [ -x "$bb" ] && { [ -z "$bbpin" ] || [ "$bbcur" = "$bbpin" ] || reported "$pkg" "$bbpin" "$bbcur"; }; then
+		return 0
+	fi
+	if [ "$darch" != "$(dpkg --print-architecture)" ] && ! dpkg --print-foreign-architectures | grep -qx "$darch"; then
+		log "adding the $darch architecture to dpkg (for $pkg)"
+		as_root dpkg --add-architecture "$darch"
+		apt_updated= # the lists read so far have no $darch packages
 		apt_update
 	fi
-	spec=$BB_PKG
+	spec=$pkg
 	if [ -n "$bbpin" ]; then
-		apt_has "$BB_PKG" "$bbpin" || apt_update
-		if apt_has "$BB_PKG" "$bbpin"; then
-			spec="$BB_PKG=$bbpin"
-		elif [ -x "$BB" ]; then
-			spec= # keep the one we have
-			differs+=("$BB_PKG $bbpin ${bbcur:-unknown} gone")
+		apt_has "$pkg" "$bbpin" || apt_update
+		if apt_has "$pkg" "$bbpin"; then
+			spec="$pkg=$bbpin"
+		elif [ -x "$bb" ]; then
+			differs+=("$pkg $bbpin ${bbcur:-unknown} gone")
+			return 0 # keep the one we have
 		fi
 	fi
-	if [ -n "$spec" ]; then
-		log "fetching $spec"
-		tmp=$(mktemp -d)
-		trap 'rm -rf "$tmp"' EXIT
-		if ! (cd "$tmp" && apt-get download -q "$spec" >/dev/null 2>&1); then
-			apt_update
-			(cd "$tmp" && apt-get download -q "$spec") ||
-				die "could not download $spec: check that apt reaches Debian's i386 packages (bookworm main)"
-		fi
-		deb=$(echo "$tmp"/busybox-static_*_i386.deb)
-		dpkg-deb -x "$deb" "$tmp/x"
-		[ -x "$tmp/x/bin/busybox" ] || die "$spec has no bin/busybox"
-		v=$(dpkg-deb -f "$deb" Version)
-		mkdir -p "$(dirname "$BB")"
-		cp "$tmp/x/bin/busybox" "$BB.tmp" && mv "$BB.tmp" "$BB"
-		echo "$v" >"$BB.version"
-		[ -z "$bbpin" ] || [ "$v" = "$bbpin" ] || differs+=("$BB_PKG $bbpin $v gone")
+	log "fetching $spec"
+	tmp=$(mktemp -d)
+	if ! (cd "$tmp" && apt-get download -q "$spec" >/dev/null 2>&1); then
+		apt_update
+		(cd "$tmp" && apt-get download -q "$spec") || {
+			rm -rf "$tmp"
+			die "could not download $spec: check that apt reaches Debian's $darch packages (bookworm main)"
+		}
 	fi
-fi
+	deb=$(echo "$tmp"/busybox-static_*_"$darch".deb)
+	dpkg-deb -x "$deb" "$tmp/x"
+	[ -x "$tmp/x/bin/busybox" ] || { rm -rf "$tmp"; die "$spec has no bin/busybox"; }
+	v=$(dpkg-deb -f "$deb" Version)
+	mkdir -p "$(dirname "$bb")"
+	cp "$tmp/x/bin/busybox" "$bb.tmp" && mv "$bb.tmp" "$bb"
+	echo "$v" >"$bb.version"
+	rm -rf "$tmp"
+	[ -z "$bbpin" ] || [ "$v" = "$bbpin" ] || differs+=("$pkg $bbpin $v gone")
+}
+for a in "${GUEST_ARCHES[@]}"; do
+	fetch_busybox "$a"
+done
 
 # Say once which pinned versions are not the ones in use, and what follows.
 if [ ${#differs[@]} -gt 0 ]; then

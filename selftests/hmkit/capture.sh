@@ -18,7 +18,7 @@ for what in layout zones census whatif explain; do
 		rc=1
 	fi
 done
-zcat /proc/config.gz 2>/dev/null | grep -E '^CONFIG_(VMSPLIT_|PAGE_OFFSET=|HIGHMEM|X86_PAE=)' >"$dir/config.txt"
+zcat /proc/config.gz 2>/dev/null | grep -E '^CONFIG_(VMSPLIT_|PAGE_OFFSET=|HIGHMEM|X86_PAE=|ARM_LPAE=)' >"$dir/config.txt"
 if [ -n "$2" ]; then
 	hmctl workload "$2" --mib "${3:?MIB}" --seconds "${4:?SECONDS}" --out "$dir" >/dev/null || {
 		echo "capture.sh: hmctl workload $2 failed" >&2

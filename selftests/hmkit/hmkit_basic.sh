@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# hmkit's foundation: the module loads and unloads cleanly on an i386
+# hmkit's foundation: the module loads and unloads cleanly on a 32-bit (i386 or ARMv7)
 # HIGHMEM kernel with both CPUs online, and its Rust runs correctly there.
 . "$(dirname "$0")/ktap.sh"
 hmkit_require_vm

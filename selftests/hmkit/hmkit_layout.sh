@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The layout file: ordered, complete, and in agreement with /proc/meminfo,
-# the zones and the kernel's own page-table dump.
+# the zones and the kernel's own page-table dump, on x86-32 and on ARM
+# (whose layout differs: user space ends 16 MiB below PAGE_OFFSET, where
+# the modules and then the pkmap sit; lowmem stops 248 MiB below
+# VMALLOC_END; the device tree, fixmap and vectors sit above it).
 . "$(dirname "$0")/ktap.sh"
 hmkit_require_vm
 hmkit_load
@@ -10,6 +13,7 @@ ktap_print_header
 ktap_set_plan 11
 
 L=$HMKIT_DEBUGFS/layout
+arch=$(hmkit_val layout arch)
 rows=$(awk 'f && NF == 4 { print } $1 == "region" { f = 1 }' $L)
 
 # Rows tile 0..4G in order.
@@ -24,7 +28,9 @@ if [ -z "$tiling" ] && [ -n "$rows" ]; then ktap_test_pass layout_rows_tile_4g_i
 
 names=$(echo "$rows" | awk '{ print $1 }' | sort -u | tr '\n' ' ')
 missing=""
-for r in user lowmem vmalloc pkmap ldt_remap cpu_entry_area fixmap kmap_local; do
+want_rows="user lowmem vmalloc pkmap ldt_remap cpu_entry_area fixmap kmap_local"
+[ "$arch" != arm ] || want_rows="user modules pkmap lowmem vmalloc fdt fixmap kmap_local vectors"
+for r in $want_rows; do
 	echo " $names" | grep -q " $r " || missing="$missing $r"
 done
 if [ -z "$missing" ]; then ktap_test_pass layout_names_every_region; else hmkit_fail layout_names_every_region "missing:$missing"; fi
@@ -35,11 +41,14 @@ vs=$(dec "$(hmkit_val layout vmalloc_start)")
 ve=$(dec "$(hmkit_val layout vmalloc_end)")
 if [ "$vt" = "$vk" ] && [ $(((ve - vs) / 1024)) = "$vt" ]; then ktap_test_pass layout_vmalloc_matches_meminfo; else hmkit_fail layout_vmalloc_matches_meminfo "VmallocTotal $vt, layout $vk"; fi
 
-# high_memory is where ZONE_NORMAL's pages end in the direct map.
+# high_memory is where ZONE_NORMAL's pages end in the direct map, which
+# maps RAM from its first frame (pfn 0 on x86; PHYS_OFFSET on ARM: 1 GiB
+# on QEMU's virt board, where Normal is the first zone).
 po=$(dec "$(hmkit_val layout page_offset)")
 hm=$(dec "$(hmkit_val layout high_memory)")
 normal_end=$(awk '$2 == "Normal" { print $3 + $4 }' $HMKIT_DEBUGFS/zones)
-if [ $((po + normal_end * 4096)) = "$hm" ]; then ktap_test_pass layout_high_memory_is_end_of_normal_zone; else hmkit_fail layout_high_memory_is_end_of_normal_zone "page_offset $po + $normal_end pages != high_memory $hm"; fi
+[ "$arch" != arm ] || normal_end=$(awk '$2 == "Normal" { print $4 }' $HMKIT_DEBUGFS/zones)
+if [ -n "$normal_end" ] && [ $((po + normal_end * 4096)) = "$hm" ]; then ktap_test_pass layout_high_memory_is_end_of_normal_zone; else hmkit_fail layout_high_memory_is_end_of_normal_zone "page_offset $po + $normal_end pages != high_memory $hm"; fi
 
 # PAGE_OFFSET is the configured split's (the kernel's own config, from
 # CONFIG_IKCONFIG_PROC): nothing here assumes 0xC0000000.
@@ -58,15 +67,20 @@ fi
 
 # With highmem, lowmem is MAXMEM = VMALLOC_END - PAGE_OFFSET - 128 MiB
 # (__VMALLOC_RESERVE), so high_memory = VMALLOC_END - 128 MiB on every
-# split (arch/x86/mm/init_32.c); vmalloc= on the command line moves it.
+# split (arch/x86/mm/init_32.c). ARM keeps 240 MiB of vmalloc and the
+# 8 MiB VMALLOC_OFFSET below its fixed VMALLOC_END (arch/arm/mm/mmu.c:
+# vmalloc_size, adjust_lowmem_bounds): 248 MiB. vmalloc= on the command
+# line moves it.
+reserve_mib=128
+[ "$arch" != arm ] || reserve_mib=248
 if grep -q 'vmalloc=' /proc/cmdline; then
-	hmkit_skip layout_lowmem_is_maxmem "booted with vmalloc=: the reserve is not 128 MiB"
+	hmkit_skip layout_lowmem_is_maxmem "booted with vmalloc=: the reserve is not $reserve_mib MiB"
 elif hmkit_no_highmem; then
 	hmkit_skip layout_lowmem_is_maxmem "no highmem: lowmem is all of RAM, below MAXMEM"
-elif [ "$hm" = $((ve - 128 * 1024 * 1024)) ]; then
+elif [ "$hm" = $((ve - reserve_mib * 1024 * 1024)) ]; then
 	ktap_test_pass layout_lowmem_is_maxmem
 else
-	hmkit_fail layout_lowmem_is_maxmem "high_memory $(hmkit_val layout high_memory), VMALLOC_END $(hmkit_val layout vmalloc_end): not 128 MiB apart"
+	hmkit_fail layout_lowmem_is_maxmem "high_memory $(hmkit_val layout high_memory), VMALLOC_END $(hmkit_val layout vmalloc_end): not $reserve_mib MiB apart"
 fi
 
 # The kernel's own stack traces. x86-32's entry code marks a frame
@@ -102,6 +116,8 @@ pb=$(dec "$(hmkit_val layout pkmap_base)")
 pe=$(dec "$(hmkit_val layout pkmap_end)")
 want=1024
 grep -q '^paging: 3-level PAE' $L && want=512
+# ARM: one PTE table's worth (PTRS_PER_PTE) in both formats.
+[ "$arch" != arm ] || want=512
 if [ "$lp" = $want ] && [ $((pe - pb)) = $((lp * 4096)) ]; then ktap_test_pass layout_pkmap_size; else hmkit_fail layout_pkmap_size "last_pkmap $lp (want $want), pkmap $pb-$pe"; fi
 
 # The kernel's page-table dump marks where each area starts. The first
@@ -109,13 +125,23 @@ if [ "$lp" = $want ] && [ $((pe - pb)) = $((lp * 4096)) ]; then ktap_test_pass l
 # name, or at most two pages above it: ptdump moves on by one marker per
 # page-table entry, so "vmalloc() End" (two guard pages below PKMAP_BASE)
 # shows at PKMAP_BASE and "Persistent kmap() Area" one page later.
+# ARM's own dump (arch/arm/mm/dump.c) has no pkmap marker: the pkmap is
+# the top 2 MiB of its "Modules" range, which ends at PAGE_OFFSET.
 PT=/sys/kernel/debug/page_tables/kernel
+pairs="Kernel Mapping:page_offset|vmalloc() Area:vmalloc_start|vmalloc() End:vmalloc_end|Persistent kmap() Area:pkmap_base|CPU entry area:cpu_entry_area_base|Fixmap area:fixaddr_start"
+if [ "$arch" = arm ]; then
+	PT=/sys/kernel/debug/kernel_page_tables
+	pairs="Modules:modules_start|Kernel Mapping:page_offset|vmalloc() Area:vmalloc_start|FDT Area:fdt_start|Fixmap Area:fixaddr_start|Vectors:vectors_start"
+fi
 if [ ! -r $PT ]; then
-	hmkit_skip layout_agrees_with_ptdump "no $PT: needs CONFIG_PTDUMP_DEBUGFS"
+	hmkit_skip layout_agrees_with_ptdump "no $PT: needs CONFIG_PTDUMP_DEBUGFS (ARM: CONFIG_ARM_PTDUMP_DEBUGFS)"
 else
 	bad=""
-	for pair in "Kernel Mapping:page_offset" "vmalloc() Area:vmalloc_start" "vmalloc() End:vmalloc_end" \
-		"Persistent kmap() Area:pkmap_base" "CPU entry area:cpu_entry_area_base" "Fixmap area:fixaddr_start"; do
+	IFS='|'
+	# shellcheck disable=SC2086 # split on |
+	set -- $pairs
+	unset IFS
+	for pair in "$@"; do
 		marker=${pair%%:*} key=${pair##*:}
 		ours=$(dec "$(hmkit_val layout "$key")")
 		first=$(awk -v m="---[ $marker ]---" 'index($0, m) { f = 1; next } f && /^0x/ { split($1, a, "-"); print a[1]; exit }' $PT)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The i386 Rust port's own tests (port/port.rs): loading hmkit_port.ko
+# The Rust ports' own tests (port/port.rs; i386 or ARMv7): loading hmkit_port.ko
 # runs them, and it logs their KTAP, which this test passes on. Expected
 # failures (the by-value hazard) are "ok ... # XFAIL"; the test passes when
 # the report is complete (a plan 1..N and exactly the results 1..N) and

@@ -11,6 +11,9 @@
 #[derive(Default, Clone, Copy, Debug)]
 pub(crate) struct Boundaries {
     pub(crate) page_size: u64,
+    /// Where user space ends: PAGE_OFFSET on x86-32, 16 MiB below it on
+    /// ARM (the modules and the pkmap sit between).
+    pub(crate) task_size: u64,
     pub(crate) page_offset: u64,
     pub(crate) high_memory: u64,
     pub(crate) vmalloc_start: u64,
@@ -26,6 +29,16 @@ pub(crate) struct Boundaries {
     pub(crate) fixaddr_top: u64,
     pub(crate) kmap_local_start: u64,
     pub(crate) kmap_local_end: u64,
+    /// ARM's modules area below the pkmap (x86-32 loads modules in the
+    /// vmalloc area: empty there).
+    pub(crate) modules_start: u64,
+    pub(crate) modules_end: u64,
+    /// ARM's vectors page and stubs at 0xffff0000 (none on x86-32).
+    pub(crate) vectors_start: u64,
+    pub(crate) vectors_end: u64,
+    /// ARM's fixed mapping of the device tree, above VMALLOC_END.
+    pub(crate) fdt_start: u64,
+    pub(crate) fdt_end: u64,
 }
 
 /// One region: `[start, end)`.
@@ -45,7 +58,9 @@ impl Region {
 /// The end of the 32-bit address space.
 pub(crate) const TOP: u64 = 1 << 32;
 
-const MAX: usize = 24;
+/// Named regions at most, and rows at most (a gap before each, one after).
+const NAMED: usize = 16;
+const MAX: usize = 2 * NAMED + 1;
 
 /// Why the boundaries do not make a layout.
 #[derive(Debug, PartialEq, Eq)]
@@ -66,13 +81,14 @@ pub(crate) struct Regions {
 impl Regions {
     pub(crate) fn build(b: &Boundaries) -> Result<Self, LayoutError> {
         let pkmap_end = b.pkmap_base + b.last_pkmap * b.page_size;
-        let mut named = [Region { name: "", start: 0, end: 0 }; 12];
+        let mut named = [Region { name: "", start: 0, end: 0 }; NAMED];
         let mut n = 0;
         let mut add = |name, start, end| {
             named[n] = Region { name, start, end };
             n += 1;
         };
-        add("user", 0, b.page_offset);
+        add("user", 0, b.task_size);
+        add("modules", b.modules_start, b.modules_end);
         add("lowmem", b.page_offset, b.high_memory);
         add("vmalloc", b.vmalloc_start, b.vmalloc_end);
         add("pkmap", b.pkmap_base, pkmap_end);
@@ -91,6 +107,8 @@ impl Regions {
         } else {
             add("fixmap", b.fixaddr_start, b.fixaddr_top);
         }
+        add("fdt", b.fdt_start, b.fdt_end);
+        add("vectors", b.vectors_start, b.vectors_end);
         let named = &mut named[..n];
         for r in named.iter() {
             if r.start > r.end || r.end > TOP {
@@ -126,8 +144,8 @@ impl Regions {
     }
 
     fn push(&mut self, r: Region) {
-        // At most 2 * 12 + 1 rows can be made from 12 named regions, and
-        // rows that cannot fit are dropped rather than overflowing.
+        // At most 2 * NAMED + 1 rows can be made from NAMED named regions,
+        // and rows that cannot fit are dropped rather than overflowing.
         if self.len < MAX {
             self.rows[self.len] = r;
             self.len += 1;

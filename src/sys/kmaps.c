@@ -17,8 +17,9 @@
  *                         calls from __kmap_local_page_prot are skipped,
  *                         tail calls too)
  *   kunmap_local_indexed  kunmap_local() and kunmap_atomic()
- *   flush_tlb_kernel_range (arch/x86/mm/tlb.c) when it flushes exactly the
- *                         pkmap: the pkmap's flush of its unused entries
+ *   flush_tlb_kernel_range (arch/x86/mm/tlb.c, arch/arm/kernel/smp_tlb.c)
+ *                         when it flushes exactly the pkmap: the pkmap's
+ *                         flush of its unused entries
  *
  * Handlers run in kprobe context: interrupts or preemption off, never
  * nested on one CPU (a probe hit inside a handler is counted as missed by
@@ -75,14 +76,33 @@ static DEFINE_PER_CPU(struct tail_mark[4], page_prot_mark);
 #define HMKIT_KM_INCR (IS_ENABLED(CONFIG_DEBUG_KMAP_LOCAL) ? 2 : 1)
 
 /*
- * At a probed function's first instruction, its return address is on top
- * of the stack, the kernel stack of the task the probe hit in.
+ * At a probed function's first instruction, its return address: on x86 on
+ * top of the stack, the kernel stack of the task the probe hit in; on ARM
+ * in the link register.
  */
 static unsigned long entry_site(struct pt_regs *regs)
 {
+#ifdef CONFIG_ARM
+	return regs->ARM_lr;
+#else
 	return READ_ONCE(*(unsigned long *)kernel_stack_pointer(regs));
+#endif
 }
 NOKPROBE_SYMBOL(entry_site);
+
+/*
+ * Argument @n (0 or 1) of the probed function, at its first instruction.
+ * ARM has no regs_get_kernel_argument(); its first arguments are r0, r1.
+ */
+static unsigned long arg(struct pt_regs *regs, unsigned int n)
+{
+#ifdef CONFIG_ARM
+	return n ? regs->ARM_r1 : regs->ARM_r0;
+#else
+	return regs_get_kernel_argument(regs, n);
+#endif
+}
+NOKPROBE_SYMBOL(arg);
 
 static void emit(unsigned int kind, unsigned long site, unsigned long key,
 		 unsigned int highmem, u64 start_ns, unsigned int waited)
@@ -122,7 +142,7 @@ static int kmap_high_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct kmap_high_data *d = (struct kmap_high_data *)ri->data;
 
 	d->site = entry_site(regs);
-	d->page = regs_get_kernel_argument(regs, 0);
+	d->page = arg(regs, 0);
 	d->nvcsw = current->nvcsw;
 	emit(HMKIT_KMAP_EV_KMAP, d->site, d->page, 1, 0, 0);
 	d->start_ns = ktime_get_mono_fast_ns();
@@ -149,7 +169,7 @@ NOKPROBE_SYMBOL(kmap_high_return);
 
 static int kunmap_high_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	emit(HMKIT_KMAP_EV_KUNMAP, entry_site(regs), regs_get_kernel_argument(regs, 0), 1, 0, 0);
+	emit(HMKIT_KMAP_EV_KUNMAP, entry_site(regs), arg(regs, 0), 1, 0, 0);
 	return 0;
 }
 NOKPROBE_SYMBOL(kunmap_high_pre);
@@ -162,7 +182,7 @@ NOKPROBE_SYMBOL(this_mark);
 
 static int local_page_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	struct page *page = (struct page *)regs_get_kernel_argument(regs, 0);
+	struct page *page = (struct page *)arg(regs, 0);
 	unsigned long site = entry_site(regs);
 	bool high = PageHighMem(page);
 
@@ -182,7 +202,7 @@ NOKPROBE_SYMBOL(local_page_pre);
 static int local_pfn_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	unsigned long site = entry_site(regs);
-	unsigned long pfn = regs_get_kernel_argument(regs, 0);
+	unsigned long pfn = arg(regs, 0);
 	struct tail_mark *m = this_mark();
 
 	if (site >= page_prot_start && site < page_prot_end)
@@ -199,7 +219,7 @@ NOKPROBE_SYMBOL(local_pfn_pre);
 
 static int kunmap_local_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	unsigned long addr = regs_get_kernel_argument(regs, 0);
+	unsigned long addr = arg(regs, 0);
 
 	/* Below the kmap_local fixmap slots: a lowmem page that was never mapped. */
 	emit(HMKIT_KMAP_EV_KUNMAP_LOCAL, entry_site(regs), addr,
@@ -210,8 +230,8 @@ NOKPROBE_SYMBOL(kunmap_local_pre);
 
 static int flush_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (regs_get_kernel_argument(regs, 0) != PKMAP_ADDR(0) ||
-	    regs_get_kernel_argument(regs, 1) != PKMAP_ADDR(LAST_PKMAP))
+	if (arg(regs, 0) != PKMAP_ADDR(0) ||
+	    arg(regs, 1) != PKMAP_ADDR(LAST_PKMAP))
 		return 0;
 	emit(HMKIT_KMAP_EV_PKMAP_FLUSH, entry_site(regs), 0, 1, 0, 0);
 	return 0;

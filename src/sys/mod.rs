@@ -28,6 +28,7 @@ pub(crate) mod window;
 pub(crate) struct RawLayout {
     pub(crate) page_size: usize,
     pub(crate) pmd_size: usize,
+    pub(crate) task_size: usize,
     pub(crate) page_offset: usize,
     pub(crate) high_memory: usize,
     pub(crate) vmalloc_start: usize,
@@ -45,15 +46,21 @@ pub(crate) struct RawLayout {
     pub(crate) kmap_local_end: usize,
     pub(crate) kmap_local_slots: usize,
     pub(crate) nr_cpus: usize,
+    pub(crate) modules_start: usize,
+    pub(crate) modules_end: usize,
+    pub(crate) vectors_start: usize,
+    pub(crate) vectors_end: usize,
+    pub(crate) fdt_start: usize,
+    pub(crate) fdt_end: usize,
     pub(crate) pae: c_uint,
 }
 
 // The C side asserts the same sizes and offsets (shim.c), and
 // tools/check-abi.py checks the fields against shim.h one by one.
 const _: () = {
-    assert!(core::mem::size_of::<RawLayout>() == 19 * 4 + 4);
-    assert!(core::mem::offset_of!(RawLayout, nr_cpus) == 18 * 4);
-    assert!(core::mem::offset_of!(RawLayout, pae) == 19 * 4);
+    assert!(core::mem::size_of::<RawLayout>() == 26 * 4 + 4);
+    assert!(core::mem::offset_of!(RawLayout, nr_cpus) == 19 * 4);
+    assert!(core::mem::offset_of!(RawLayout, pae) == 26 * 4);
     assert!(core::mem::size_of::<RawZone>() == 7 * 4);
     assert!(core::mem::size_of::<RawEvents>() == 7 * 4);
     assert!(core::mem::offset_of!(RawEvents, have_vmstat) == 6 * 4);

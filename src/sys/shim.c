@@ -4,6 +4,10 @@
  * arguments Rust must not pass itself on i386 (a u64, loff_t or struct by
  * value: rustc does not pass those the way GCC's -mregparm=3 does). Rust sees
  * only pointers and 32-bit integers here. Declarations: src/sys/mod.rs.
+ *
+ * It is also where the architectures differ (CONFIG_X86_32 or CONFIG_ARM):
+ * the layout's regions, finding a kernel PTE, setting one, flushing TLBs
+ * and counting IPIs. Nothing above this file knows which it runs on.
  */
 
 #include <linux/cpumask.h>
@@ -24,10 +28,16 @@
 #include <linux/pgtable.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
+#ifdef CONFIG_X86_32
 #include <asm/cpu_entry_area.h>
+#endif
 #include <asm/hardirq.h>
 #include <asm/fixmap.h>
 #include <asm/tlbflush.h>
+#ifdef CONFIG_ARM
+#include <asm/cachetype.h>
+#include <asm/memory.h>
+#endif
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -40,9 +50,9 @@
  * debugfs.rs) and asserts the same sizes and offsets there;
  * tools/check-abi.py compares the fields one by one.
  */
-static_assert(sizeof(struct hmkit_layout) == 19 * 4 + 4);
-static_assert(offsetof(struct hmkit_layout, nr_cpus) == 18 * 4);
-static_assert(offsetof(struct hmkit_layout, pae) == 19 * 4);
+static_assert(sizeof(struct hmkit_layout) == 26 * 4 + 4);
+static_assert(offsetof(struct hmkit_layout, nr_cpus) == 19 * 4);
+static_assert(offsetof(struct hmkit_layout, pae) == 26 * 4);
 static_assert(sizeof(struct hmkit_zone) == 7 * 4);
 static_assert(offsetof(struct hmkit_zone, highmem) == 6 * 4);
 static_assert(sizeof(struct hmkit_window) == 5 * 4);
@@ -58,9 +68,10 @@ const char *hmkit_kernel_release(void)
 	return init_utsname()->release;
 }
 
+/* Whether page table entries are 64 bits: x86's PAE or ARM's LPAE. */
 unsigned int hmkit_config_pae(void)
 {
-	return IS_ENABLED(CONFIG_X86_PAE);
+	return IS_ENABLED(CONFIG_X86_PAE) || IS_ENABLED(CONFIG_ARM_LPAE);
 }
 
 unsigned int hmkit_num_online_cpus(void)
@@ -88,8 +99,14 @@ void hmkit_events(struct hmkit_events *e)
 		e->remote += ev[NR_TLB_REMOTE_FLUSH];
 		e->remote_rcvd += ev[NR_TLB_REMOTE_FLUSH_RECEIVED];
 #endif
+#ifdef CONFIG_X86
 		e->ipi_call += per_cpu(irq_stat, cpu).irq_call_count;
 		e->ipi_tlb += per_cpu(irq_stat, cpu).irq_tlb_count;
+#endif
+		/*
+		 * ARM counts its IPIs in per-IPI interrupt descriptors that
+		 * are private to arch/arm/kernel/smp.c: both stay 0 there.
+		 */
 	}
 }
 
@@ -97,14 +114,18 @@ void hmkit_events(struct hmkit_events *e)
 
 void hmkit_layout(struct hmkit_layout *l)
 {
+	memset(l, 0, sizeof(*l));
 	l->page_size = PAGE_SIZE;
 	l->pmd_size = PMD_SIZE;
+	l->task_size = TASK_SIZE;
 	l->page_offset = PAGE_OFFSET;
 	l->high_memory = (unsigned long)high_memory;
 	l->vmalloc_start = VMALLOC_START;
 	l->vmalloc_end = VMALLOC_END;
 	l->pkmap_base = PKMAP_BASE;
 	l->last_pkmap = LAST_PKMAP;
+#ifdef CONFIG_X86_32
+	/* Modules are loaded in the vmalloc area; no vectors page. */
 	l->ldt_base = LDT_BASE_ADDR;
 	l->ldt_end = LDT_END_ADDR;
 	l->cpu_entry_area_base = CPU_ENTRY_AREA_BASE;
@@ -112,12 +133,88 @@ void hmkit_layout(struct hmkit_layout *l)
 	l->fixaddr_tot_start = FIXADDR_TOT_START;
 	l->fixaddr_start = FIXADDR_START;
 	l->fixaddr_top = FIXADDR_TOP;
+#endif
+#ifdef CONFIG_ARM
+	/*
+	 * Below PAGE_OFFSET: the modules, then the pkmap's 2 MiB. The
+	 * fixmap's slot 0 is used too (FIXADDR_TOP is its last page's
+	 * start): it ends at FIXADDR_END. The vectors page and its stubs
+	 * page sit at 0xffff0000. Early ioremap shares the kmap slots: no
+	 * boot-time fixmap of its own (fixaddr_tot_start is FIXADDR_START).
+	 */
+	l->modules_start = MODULES_VADDR;
+	l->modules_end = MODULES_END;
+	l->fixaddr_tot_start = FIXADDR_START;
+	l->fixaddr_start = FIXADDR_START;
+	l->fixaddr_top = FIXADDR_END;
+	l->vectors_start = VECTORS_BASE;
+	l->vectors_end = VECTORS_BASE + 2 * PAGE_SIZE;
+	/* The device tree, mapped read-only above VMALLOC_END at boot. */
+	l->fdt_start = FDT_FIXED_BASE;
+	l->fdt_end = FDT_FIXED_BASE + FDT_FIXED_SIZE;
+#endif
 	l->kmap_local_slots = KM_MAX_IDX;
 	/* The fixmap's kmap_local/kmap_atomic slots, KM_MAX_IDX per CPU. */
 	l->kmap_local_start = __fix_to_virt(FIX_KMAP_END);
 	l->kmap_local_end = __fix_to_virt(FIX_KMAP_BEGIN) + PAGE_SIZE;
 	l->nr_cpus = nr_cpu_ids;
-	l->pae = IS_ENABLED(CONFIG_X86_PAE);
+	l->pae = hmkit_config_pae();
+}
+
+/* --- finding a kernel PTE ------------------------------------------------ */
+
+/*
+ * The PTE that maps kernel address @addr, or NULL when a level above it is
+ * empty or @addr is in a huge (pmd) mapping; *@huge says which, and then
+ * *@hpfn is the pfn the huge mapping gives @addr.
+ */
+static pte_t *hmkit_kernel_pte(unsigned long addr, bool *huge, unsigned long *hpfn)
+{
+#ifdef CONFIG_X86_32
+	unsigned int level;
+	pte_t *ptep = lookup_address(addr, &level);
+
+	*huge = false;
+	if (!ptep)
+		return NULL;
+	if (level == PG_LEVEL_4K)
+		return ptep;
+	if (level == PG_LEVEL_2M) {
+		pte_t pte = ptep_get_lockless(ptep);
+
+		if (pte_present(pte) && pte_huge(pte)) {
+			*huge = true;
+			*hpfn = pte_pfn(pte) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
+		}
+	}
+	return NULL;
+#else
+	/*
+	 * init_mm is not exported, but init_task is, and its active_mm is
+	 * init_mm: the walk pgd_offset_k() would do. The kernel's upper
+	 * levels are never freed. A section (leaf pmd) maps only static I/O
+	 * here (arch/arm/mm/ioremap.c's iotable): no RAM page to report.
+	 */
+	pgd_t *pgd = pgd_offset(init_task.active_mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd, pmdv;
+
+	*huge = false;
+	if (pgd_none(READ_ONCE(*pgd)))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(READ_ONCE(*p4d)))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(READ_ONCE(*pud)))
+		return NULL;
+	pmd = pmd_offset(pud, addr);
+	pmdv = READ_ONCE(*pmd);
+	if (pmd_none(pmdv) || pmd_leaf(pmdv) || pmd_bad(pmdv))
+		return NULL;
+	return pte_offset_kernel(pmd, addr);
+#endif
 }
 
 /* --- zones -------------------------------------------------------------- */
@@ -225,31 +322,28 @@ int hmkit_page_facts(unsigned long pfn, unsigned int *flags, unsigned int *order
 
 /*
  * The pfn the vmalloc-area address @addr maps, or -1UL if none. Through
- * lookup_address(), not vmalloc_to_page(): that one WARNs on a pmd that
+ * hmkit_kernel_pte(), not vmalloc_to_page(): that one WARNs on a pmd that
  * changes between its reads, which a walk over areas it does not own (a
- * huge ioremap being torn down, on PAE) can see; lookup_address() has no
- * such check. A racing teardown gives a stale pfn at worst; the entry is
+ * huge ioremap being torn down, on PAE) can see; the walk has no such
+ * check. A racing teardown gives a stale pfn at worst; the entry is
  * read once, without tearing on PAE. The vmalloc area's PTE tables are
  * never freed on x86-32.
  */
 unsigned long hmkit_vmalloc_pfn(unsigned long addr)
 {
-	unsigned int level;
+	unsigned long hpfn = -1UL;
+	bool huge;
 	pte_t *ptep, pte;
 
 	if (!is_vmalloc_addr((void *)addr))
 		return -1UL;
-	ptep = lookup_address(addr, &level);
+	ptep = hmkit_kernel_pte(addr, &huge, &hpfn);
 	if (!ptep)
-		return -1UL;
+		return huge ? hpfn : -1UL;
 	pte = ptep_get_lockless(ptep);
 	if (!pte_present(pte))
 		return -1UL;
-	if (level == PG_LEVEL_4K)
-		return pte_pfn(pte);
-	if (level == PG_LEVEL_2M && pte_huge(pte))
-		return pte_pfn(pte) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
-	return -1UL;
+	return pte_pfn(pte);
 }
 
 /*
@@ -258,7 +352,9 @@ unsigned long hmkit_vmalloc_pfn(unsigned long addr)
  * fit (call again with more room). Walks the task list under RCU only and
  * takes only the stack's address (stacks are freed after an RCU grace
  * period): a stack freed meanwhile is still counted, which a census taken
- * without locks allows. x86-32 has no VMAP_STACK: stacks are lowmem.
+ * without locks allows. x86-32 has no VMAP_STACK: stacks are lowmem. ARM
+ * has it: a vmalloc'ed stack's frames come from the vmalloc area's page
+ * tables (hmkit_vmalloc_pfn()), and may be highmem.
  */
 int hmkit_task_stack_pfns(unsigned long *pfns, unsigned int max, unsigned int *n)
 {
@@ -266,7 +362,7 @@ int hmkit_task_stack_pfns(unsigned long *pfns, unsigned int max, unsigned int *n
 	unsigned int i = 0, k;
 	int ret = 0;
 
-	BUILD_BUG_ON(IS_ENABLED(CONFIG_VMAP_STACK));
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_X86_32) && IS_ENABLED(CONFIG_VMAP_STACK));
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
 		const void *stack = READ_ONCE(t->stack);
@@ -277,8 +373,11 @@ int hmkit_task_stack_pfns(unsigned long *pfns, unsigned int max, unsigned int *n
 			ret = -ENOSPC;
 			goto out; /* a break would leave only the inner loop */
 		}
-		for (k = 0; k < THREAD_SIZE / PAGE_SIZE; k++)
-			pfns[i++] = PHYS_PFN(__pa(stack + k * PAGE_SIZE));
+		for (k = 0; k < THREAD_SIZE / PAGE_SIZE; k++) {
+			unsigned long a = (unsigned long)stack + k * PAGE_SIZE;
+
+			pfns[i++] = is_vmalloc_addr((void *)a) ? hmkit_vmalloc_pfn(a) : PHYS_PFN(__pa(a));
+		}
 	}
 out:
 	rcu_read_unlock();
@@ -383,14 +482,15 @@ int hmkit_vmalloc_page(const void *addr, unsigned long *pfn,
  */
 int hmkit_pkmap_slot(unsigned int idx, unsigned long *vaddr, unsigned long *pfn)
 {
-	unsigned int level;
+	unsigned long hpfn;
+	bool huge;
 	pte_t *ptep, pte;
 
 	if (idx >= LAST_PKMAP)
 		return -ENOENT;
 	*vaddr = PKMAP_ADDR(idx);
-	ptep = lookup_address(*vaddr, &level);
-	if (!ptep || level != PG_LEVEL_4K)
+	ptep = hmkit_kernel_pte(*vaddr, &huge, &hpfn);
+	if (!ptep)
 		return -EFAULT;
 	pte = ptep_get_lockless(ptep);
 	if (!pte_present(pte))
@@ -430,8 +530,19 @@ unsigned int hmkit_param_wait_ms(void)
 int hmkit_window_create(unsigned int nr, struct hmkit_window *w)
 {
 	struct page **pages;
-	unsigned int i, level;
+	unsigned long hpfn;
+	unsigned int i;
+	bool huge;
 
+#ifdef CONFIG_ARM
+	/*
+	 * Slots are remapped without cache maintenance, which is right only
+	 * for a cache that cannot alias (Cortex-A7/A9/A15 and later; ARM's
+	 * own pkmap flushes VIVT caches in flush_cache_kmaps()).
+	 */
+	if (!cache_is_vipt_nonaliasing())
+		return -EOPNOTSUPP;
+#endif
 	w->nr = nr;
 	w->dummy = alloc_page(GFP_KERNEL | __GFP_NOWARN);
 	if (!w->dummy)
@@ -451,8 +562,8 @@ int hmkit_window_create(unsigned int nr, struct hmkit_window *w)
 	for (i = 0; i < nr; i++) {
 		unsigned long addr = (unsigned long)w->base + i * PAGE_SIZE;
 
-		w->ptes[i] = lookup_address(addr, &level);
-		if (WARN_ON_ONCE(!w->ptes[i] || level != PG_LEVEL_4K)) {
+		w->ptes[i] = hmkit_kernel_pte(addr, &huge, &hpfn);
+		if (WARN_ON_ONCE(!w->ptes[i])) {
 			vunmap(w->base);
 			goto nomem;
 		}
@@ -497,7 +608,19 @@ void hmkit_window_set(const struct hmkit_window *w, unsigned int slot, struct pa
 {
 	get_page(page);
 	w->pages[slot] = page;
+#ifdef CONFIG_ARM
+	/*
+	 * set_pte_at() is out of line and not exported on ARM; set_pte_ext()
+	 * writes the Linux PTE and, with 2-level tables, the hardware PTE
+	 * beside it. Then make the entry visible to the table walker before
+	 * the address is used (as ARM's flush_cache_vmap() does).
+	 */
+	set_pte_ext(w->ptes[slot], mk_pte(page, PAGE_KERNEL), 0);
+	dsb(ishst);
+	isb();
+#else
 	set_pte(w->ptes[slot], mk_pte(page, PAGE_KERNEL));
+#endif
 }
 
 /* Drops @slot's page reference, if it has one. Its PTE is clear and flushed. */
@@ -536,18 +659,30 @@ static void hmkit_flush_this_cpu(void *info)
 	const struct hmkit_flush_args *a = info;
 	unsigned int i;
 
+#ifdef CONFIG_ARM
+	if (a->n > HMKIT_FLUSH_ONE_BY_ONE) {
+		local_flush_tlb_all();
+		return;
+	}
+	for (i = 0; i < a->n; i++)
+		local_flush_tlb_kernel_page(a->base + a->slots[i] * PAGE_SIZE);
+#else
 	if (a->n > HMKIT_FLUSH_ONE_BY_ONE) {
 		__flush_tlb_all();
 		return;
 	}
 	for (i = 0; i < a->n; i++)
 		asm volatile("invlpg (%0)" : : "r"(a->base + a->slots[i] * PAGE_SIZE) : "memory");
+#endif
 }
 
 /*
  * Flushes @n slots (all of them for HMKIT_FLUSH_ALL) from every CPU's TLB,
  * and returns when all CPUs have: up to HMKIT_FLUSH_ONE_BY_ONE slots page by
- * page with invlpg, more with one full flush per CPU.
+ * page (x86's invlpg; ARM's TLBIMVA through local_flush_tlb_kernel_page()),
+ * more with one full flush per CPU. Each CPU flushes its own TLB in an IPI,
+ * as x86's flush_tlb_kernel_range() does; ARM's own sends IPIs only where
+ * TLB maintenance is not broadcast (not on Cortex-A15).
  *
  * Not flush_tlb_kernel_range(), which would do the same and be counted in
  * /proc/vmstat: it is not exported to modules (nor is flush_tlb_all() or
@@ -561,6 +696,10 @@ void hmkit_window_flush(const struct hmkit_window *w, const unsigned int *slot_l
 		.base = (unsigned long)w->base, .slots = slot_list, .n = n,
 	};
 
+#ifdef CONFIG_ARM
+	/* The cleared PTEs reach the table walker before any TLB is flushed. */
+	dsb(ishst);
+#endif
 	on_each_cpu(hmkit_flush_this_cpu, &a, 1);
 }
 

@@ -8,16 +8,21 @@
 #define HMKIT_SHIM_H
 
 #include <linux/types.h>
-#include <asm/pgtable_types.h>
+#include <linux/pgtable.h>
 
 struct dentry;
 struct page;
 struct seq_file;
 
-/* Where things are in the kernel's virtual address space (Rust: sys::RawLayout). */
+/*
+ * Where things are in the kernel's virtual address space (Rust:
+ * sys::RawLayout). What an architecture does not have is 0 (x86-32 has no
+ * modules area of its own or vectors page; ARM no LDT remap, CPU entry area
+ * or boot-time fixmap).
+ */
 struct hmkit_layout {
 	unsigned long page_size, pmd_size;
-	unsigned long page_offset, high_memory;
+	unsigned long task_size, page_offset, high_memory;
 	unsigned long vmalloc_start, vmalloc_end;
 	unsigned long pkmap_base, last_pkmap;
 	unsigned long ldt_base, ldt_end;
@@ -25,6 +30,9 @@ struct hmkit_layout {
 	unsigned long fixaddr_tot_start, fixaddr_start, fixaddr_top;
 	unsigned long kmap_local_start, kmap_local_end;
 	unsigned long kmap_local_slots, nr_cpus;
+	unsigned long modules_start, modules_end;
+	unsigned long vectors_start, vectors_end;
+	unsigned long fdt_start, fdt_end;
 	unsigned int pae;
 };
 

@@ -5,6 +5,7 @@ use crate::layout::{Boundaries, LayoutError, Regions, TOP};
 fn plain() -> Boundaries {
     Boundaries {
         page_size: 4096,
+        task_size: 0xc000_0000,
         page_offset: 0xc000_0000,
         high_memory: 0xf73f_e000,
         vmalloc_start: 0xf7bf_e000,
@@ -20,6 +21,12 @@ fn plain() -> Boundaries {
         fixaddr_top: 0xffff_f000,
         kmap_local_start: 0xfff5_e000,
         kmap_local_end: 0xfff9_e000,
+        modules_start: 0,
+        modules_end: 0,
+        vectors_start: 0,
+        vectors_end: 0,
+        fdt_start: 0,
+        fdt_end: 0,
     }
 }
 

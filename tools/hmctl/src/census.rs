@@ -226,12 +226,45 @@ pub const SPLITS: [(&str, u64); 5] = [
     ("VMSPLIT_1G", 0x4000_0000),
 ];
 
+/// The VMSPLIT choices of arch/arm/Kconfig (no 2G_OPT there; 3G_OPT needs
+/// !ARM_LPAE).
+pub const ARM_SPLITS: [(&str, u64); 4] = [
+    ("VMSPLIT_3G", 0xC000_0000),
+    ("VMSPLIT_3G_OPT", 0xB000_0000),
+    ("VMSPLIT_2G", 0x8000_0000),
+    ("VMSPLIT_1G", 0x4000_0000),
+];
+
+/// The splits of the layout's architecture.
+pub fn splits(l: &Layout) -> &'static [(&'static str, u64)] {
+    if l.is_arm() {
+        &ARM_SPLITS
+    } else {
+        &SPLITS
+    }
+}
+
+/// The vmalloc reserve a kernel without highmem would keep below
+/// VMALLOC_END by default: x86-32's __VMALLOC_RESERVE (128 MiB); ARM's
+/// vmalloc_size (240 MiB) and VMALLOC_OFFSET (8 MiB), arch/arm/mm/mmu.c.
+fn default_reserve(l: &Layout) -> u64 {
+    if l.is_arm() {
+        248 << 20
+    } else {
+        128 << 20
+    }
+}
+
 /// Classes the kernel can only use from lowmem (it needs them mapped at
 /// all times): slab, kernel stacks, and whatever sits in lowmem now as
 /// reserved, page tables (the top levels always; the PTE pages too
 /// without CONFIG_HIGHPTE) or other kernel allocations.
 pub const LOWMEM_ONLY: [&str; 2] = ["slab", "kstack"];
 const LOWMEM_WHERE_THEY_ARE: [&str; 3] = ["reserved", "pagetable", "other"];
+/// On ARM, kernel stacks are vmalloc'ed (CONFIG_VMAP_STACK), from pages
+/// that may be highmem: only the part in lowmem now needs lowmem.
+const ARM_LOWMEM_ONLY: [&str; 1] = ["slab"];
+const ARM_LOWMEM_WHERE_THEY_ARE: [&str; 4] = ["reserved", "pagetable", "other", "kstack"];
 
 /// One class in the what-if: where it is now, and whether it needs lowmem.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -267,6 +300,9 @@ pub struct WhatIfSplit {
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct WhatIf {
+    /// An ARM kernel's what-if (ARM's splits and arithmetic).
+    #[serde(default)]
+    pub arm: bool,
     /// The running kernel has no highmem (all RAM is lowmem already).
     pub no_highmem: bool,
     /// The span of physical memory (to the last frame), holes included.
@@ -298,6 +334,13 @@ pub fn what_if(c: &Census, l: &Layout, zones: &[Zone]) -> Result<WhatIf, String>
     // more than the zones span when the first frame is in none). The
     // holes themselves are not memory in use.
     let ram = zones.iter().map(|z| z.start_pfn + z.spanned).max().unwrap_or(0).max(c.total.spanned) * ps;
+    // ARM's RAM starts at PHYS_OFFSET (1 GiB on QEMU's virt): the span
+    // starts at the first zone's first frame.
+    let ram = if l.is_arm() {
+        ram - zones.iter().filter(|z| z.spanned > 0).map(|z| z.start_pfn).min().unwrap_or(0) * ps
+    } else {
+        ram
+    };
     let holes = |hm: bool| zones.iter().filter(|z| z.highmem == hm).map(|z| z.spanned.saturating_sub(z.present)).sum::<u64>() * ps;
     let (holes_low, holes_high) = (holes(false), holes(true));
     // The vmalloc reserve (__VMALLOC_RESERVE): what lowmem leaves below
@@ -306,18 +349,20 @@ pub fn what_if(c: &Census, l: &Layout, zones: &[Zone]) -> Result<WhatIf, String>
     // of RAM: then it is the kernel's default, 128 MiB (a vmalloc= boot
     // option is not seen).
     let reserve = if high.spanned == 0 {
-        128 << 20
+        default_reserve(l)
     } else {
         l.vmalloc_end.checked_sub(l.high_memory).ok_or("layout: vmalloc_end below high_memory")?
     };
     let mut classes = Vec::new();
     let mut needed = 0;
+    let (only, where_they_are): (&[&str], &[&str]) =
+        if l.is_arm() { (&ARM_LOWMEM_ONLY, &ARM_LOWMEM_WHERE_THEY_ARE) } else { (&LOWMEM_ONLY, &LOWMEM_WHERE_THEY_ARE) };
     for class in CLASSES.iter().filter(|c| !matches!(**c, "free" | "pcp")) {
         let (lo, hi) = (low.get(class) * ps, high.get(class) * ps);
-        let needs = if LOWMEM_ONLY.contains(class) {
+        let needs = if only.contains(class) {
             needed += lo + hi;
             "lowmem"
-        } else if LOWMEM_WHERE_THEY_ARE.contains(class) {
+        } else if where_they_are.contains(class) {
             needed += lo;
             "as now"
         } else {
@@ -331,8 +376,12 @@ pub fn what_if(c: &Census, l: &Layout, zones: &[Zone]) -> Result<WhatIf, String>
     // Clean page cache would shrink to fit: what a smaller memory must hold is the rest.
     let reclaimable = c.total.get("file_clean") * ps;
     let pae = l.paging.contains("PAE");
-    let end_nohigh = l.ldt_base - 2 * l.page_size;
-    let splits = SPLITS
+    // Without highmem, x86-32's vmalloc area ends 2 pages below the LDT
+    // remap instead of below the pkmap; ARM's pkmap is below PAGE_OFFSET,
+    // and its VMALLOC_END stays.
+    let end_nohigh = if l.is_arm() { l.vmalloc_end } else { l.ldt_base - 2 * l.page_size };
+    let arm = l.is_arm();
+    let splits = splits(l)
         .iter()
         .map(|&(name, po)| {
             let lowmem = (l.vmalloc_end - po).saturating_sub(reserve).min(ram);
@@ -340,7 +389,8 @@ pub fn what_if(c: &Census, l: &Layout, zones: &[Zone]) -> Result<WhatIf, String>
             WhatIfSplit {
                 split: name.into(),
                 page_offset: po,
-                // VMSPLIT_3G_OPT and VMSPLIT_2G_OPT depend on !X86_PAE.
+                // VMSPLIT_3G_OPT and VMSPLIT_2G_OPT depend on !X86_PAE
+                // (ARM's 3G_OPT on !ARM_LPAE).
                 available: !(pae && name.ends_with("_OPT")),
                 lowmem_bytes: lowmem,
                 highmem_bytes: ram - lowmem,
@@ -352,6 +402,7 @@ pub fn what_if(c: &Census, l: &Layout, zones: &[Zone]) -> Result<WhatIf, String>
         })
         .collect();
     Ok(WhatIf {
+        arm,
         no_highmem: high.spanned == 0,
         ram_bytes: ram,
         holes_bytes: holes_low + holes_high,
@@ -398,7 +449,8 @@ pub fn render_what_if(w: &WhatIf) -> String {
         "split", "PAGE_OFFSET", "lowmem", "highmem", "with CONFIG_HIGHMEM", "without CONFIG_HIGHMEM (usable MiB)"
     );
     for p in w.splits.iter().filter(|p| !p.available) {
-        s += &format!("{:<16} {:>#11x}  n/a: needs 2-level paging (depends on !X86_PAE)\n", p.split, p.page_offset);
+        let dep = if w.arm { "!ARM_LPAE" } else { "!X86_PAE" };
+        s += &format!("{:<16} {:>#11x}  n/a: needs 2-level paging (depends on {dep})\n", p.split, p.page_offset);
     }
     for p in w.splits.iter().filter(|p| p.available) {
         s += &format!(

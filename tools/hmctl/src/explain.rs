@@ -93,7 +93,7 @@ impl Live {
     }
     /// The VMSPLIT option that gives this kernel's PAGE_OFFSET.
     fn split(&self) -> String {
-        crate::census::SPLITS
+        crate::census::splits(&self.l)
             .iter()
             .find(|(_, po)| *po == self.l.page_offset)
             .map_or_else(|| format!("a PAGE_OFFSET of {:#010x}, which no VMSPLIT option gives", self.l.page_offset), |(name, _)| name.to_string())
@@ -112,7 +112,25 @@ impl Live {
         if self.m.high_total_kb > 0 {
             self.l.high_memory - self.l.page_offset
         } else {
-            (self.l.vmalloc_end - self.l.page_offset).saturating_sub(128 * MIB)
+            (self.l.vmalloc_end - self.l.page_offset).saturating_sub(self.reserve())
+        }
+    }
+
+    /// An ARM kernel: the seeds describe x86-32, and ARM lays its 32-bit
+    /// address space out differently (arch/arm/include/asm/memory.h,
+    /// arch/arm/mm/mmu.c).
+    fn arm(&self) -> bool {
+        self.l.is_arm()
+    }
+
+    /// What lowmem leaves below VMALLOC_END: x86-32's 128 MiB
+    /// __VMALLOC_RESERVE; ARM's 240 MiB vmalloc_size and 8 MiB
+    /// VMALLOC_OFFSET.
+    fn reserve(&self) -> u64 {
+        if self.arm() {
+            248 * MIB
+        } else {
+            128 * MIB
         }
     }
 
@@ -225,6 +243,13 @@ fn claims() -> Vec<Claim> {
                     holds,
                     if holds {
                         "MAXMEM is 896 MiB here".into()
+                    } else if v.arm() && v.m.high_total_kb > 0 {
+                        format!(
+                            "ARM: lowmem ends 248 MiB (240 MiB of vmalloc and the 8 MiB VMALLOC_OFFSET) below its fixed VMALLOC_END {:#010x} (arch/arm/mm/mmu.c, adjust_lowmem_bounds): {} from PAGE_OFFSET {:#010x}",
+                            v.l.vmalloc_end,
+                            human(v.l.high_memory - v.l.page_offset),
+                            v.l.page_offset
+                        )
                     } else if v.m.high_total_kb == 0 {
                         format!("all RAM fits in the direct map: there is no highmem, and high_memory is the end of RAM ({})", v.split_reason())
                     } else if v.l.page_offset != 0xc000_0000 {
@@ -247,6 +272,14 @@ fn claims() -> Vec<Claim> {
             claim: "MAXMEM, the most physical memory the kernel maps directly, is what is left below the 128 MiB vmalloc reserve.",
             source: "002_1d4eb5f88a73f4a1.txt",
             check: |v| {
+                if v.arm() {
+                    let low = v.l.vmalloc_end - v.l.page_offset - v.reserve();
+                    return (
+                        format!("VMALLOC_END - PAGE_OFFSET - 248 MiB = {}", human(low)),
+                        false,
+                        "ARM has no MAXMEM: adjust_lowmem_bounds() keeps 240 MiB of vmalloc and the 8 MiB VMALLOC_OFFSET below VMALLOC_END (vmalloc= changes it)".into(),
+                    );
+                }
                 let maxmem = v.l.vmalloc_end - v.l.page_offset - 128 * MIB;
                 let holds = maxmem == v.l.high_memory - v.l.page_offset || v.m.mem_total_kb * 1024 < maxmem;
                 (format!("VMALLOC_END - PAGE_OFFSET - 128 MiB = {}", human(maxmem)), holds, "highmem_pfn_init() caps max_low_pfn at MAXMEM_PFN".into())
@@ -261,6 +294,7 @@ fn claims() -> Vec<Claim> {
                     let end = z.start_pfn + z.spanned;
                     (format!("pfn {}-{} ({})", z.start_pfn, end, v.mib_of_pfn(end)), end * v.l.page_size == 16 * MIB, "MAX_DMA_PFN = 16 MiB".into())
                 }
+                None if v.arm() => ("no ZONE_DMA".into(), false, "ARM has ZONE_DMA only where a platform selects it (not QEMU's virt board); its RAM starts at PHYS_OFFSET, not at 0".into()),
                 None => ("no ZONE_DMA".into(), false, "this kernel is built without CONFIG_ZONE_DMA".into()),
             },
         },
@@ -321,6 +355,8 @@ fn claims() -> Vec<Claim> {
                     v.l.high_memory == 0xf800_0000,
                     if v.m.high_total_kb == 0 {
                         format!("no highmem: the direct map ends with RAM, and everything above high_memory is left to vmalloc ({})", v.split_reason())
+                    } else if v.arm() {
+                        "ARM: the top 256 MiB above lowmem hold the VMALLOC_OFFSET gap, 240 MiB of vmalloc, the device tree, fixmap and vectors; its pkmap and modules sit below PAGE_OFFSET".into()
                     } else {
                         "the 128 MiB vmalloc reserve is counted down from VMALLOC_END, which now sits under pkmap, LDT remap and cpu_entry_area".into()
                     },
@@ -336,7 +372,11 @@ fn claims() -> Vec<Claim> {
                 (
                     format!("{} (VmallocTotal {} kB)", human(v.l.vmalloc_kb * 1024), v.m.vmalloc_total_kb),
                     v.l.vmalloc_kb * 1024 == 128 * MIB,
-                    format!("the 128 MiB reserve includes the {} VMALLOC_OFFSET gap", human(gap)),
+                    if v.arm() {
+                        format!("ARM's default vmalloc area is 240 MiB (vmalloc_size), above the {} VMALLOC_OFFSET gap", human(gap))
+                    } else {
+                        format!("the 128 MiB reserve includes the {} VMALLOC_OFFSET gap", human(gap))
+                    },
                 )
             },
         },
@@ -354,6 +394,13 @@ fn claims() -> Vec<Claim> {
             claim: "VMALLOC_END is 2 pages (8 KiB) below PKMAP_BASE.",
             source: "001_fb0f640406bd34ca.txt",
             check: |v| {
+                if v.l.pkmap_base < v.l.vmalloc_end {
+                    return (
+                        format!("pkmap {:#010x}, VMALLOC_END {:#010x}", v.l.pkmap_base, v.l.vmalloc_end),
+                        false,
+                        "ARM: the pkmap is the 2 MiB below PAGE_OFFSET (PKMAP_BASE = PAGE_OFFSET - PMD_SIZE), far below the vmalloc area; VMALLOC_END is fixed at 0xff800000".into(),
+                    );
+                }
                 let gap = v.l.pkmap_base - v.l.vmalloc_end;
                 (human(gap), gap == 2 * v.l.page_size, "VMALLOC_END = PKMAP_BASE - 2 * PAGE_SIZE".into())
             },
@@ -372,8 +419,12 @@ fn claims() -> Vec<Claim> {
                     .collect();
                 (
                     format!("pkmap ends {:#010x}, fixmap starts {:#010x}; between: {}", v.l.pkmap_end, v.l.fixaddr_tot_start, if between.is_empty() { "nothing".into() } else { between.join(", ") }),
-                    between.is_empty(),
-                    "PKMAP_BASE is now placed below the LDT remap (x86-32 PTI, 4.19) and cpu_entry_area (4.15)".into(),
+                    between.is_empty() && !v.arm(),
+                    if v.arm() {
+                        "ARM puts the pkmap below PAGE_OFFSET, above the modules area, not near the fixmap".into()
+                    } else {
+                        "PKMAP_BASE is now placed below the LDT remap (x86-32 PTI, 4.19) and cpu_entry_area (4.15)".into()
+                    },
                 )
             },
         },
@@ -385,7 +436,7 @@ fn claims() -> Vec<Claim> {
                 (
                     format!("{:#010x}-{:#010x} (4G-{} to 4G-{})", v.l.pkmap_base, v.l.pkmap_end, human((1 << 32) - v.l.pkmap_base), human((1 << 32) - v.l.pkmap_end)),
                     v.l.pkmap_base == 0xff80_0000 && v.l.pkmap_end == 0xffc0_0000,
-                    "true of 2.6; the areas added above it since moved it down".into(),
+                    if v.arm() { "x86 of 2.6 only; ARM's is PAGE_OFFSET - 2 MiB to PAGE_OFFSET".into() } else { "true of 2.6; the areas added above it since moved it down".into() },
                 )
             },
         },
@@ -398,7 +449,13 @@ fn claims() -> Vec<Claim> {
                 (
                     format!("LAST_PKMAP {} ({})", v.l.last_pkmap, human(v.pkmap_size())),
                     holds,
-                    if holds { "2-level paging: one page table of 1024 PTEs".into() } else { "PAE: 64-bit PTEs, so one page table holds 512".into() },
+                    if holds {
+                        "2-level paging: one page table of 1024 PTEs".into()
+                    } else if v.arm() {
+                        "ARM: LAST_PKMAP = PTRS_PER_PTE, 512 in both formats (2-level ARM keeps Linux and hardware PTEs in one page)".into()
+                    } else {
+                        "PAE: 64-bit PTEs, so one page table holds 512".into()
+                    },
                 )
             },
         },
@@ -408,7 +465,7 @@ fn claims() -> Vec<Claim> {
             source: "003_85f0d9cfd07c25ec.txt",
             check: |v| {
                 let pmd = v.l.regions.iter().find(|r| r.name == "pkmap").map_or(0, |r| r.size);
-                let pmd_size = if v.l.paging.contains("PAE") { 2 * MIB } else { 4 * MIB };
+                let pmd_size = if v.l.paging.contains("PAE") || v.arm() { 2 * MIB } else { 4 * MIB };
                 (
                     format!("{} at {:#010x}, a page table covers {}", human(pmd), v.l.pkmap_base, human(pmd_size)),
                     pmd == pmd_size && v.l.pkmap_base % pmd_size == 0,

@@ -15,8 +15,20 @@ pub struct Region {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Layout {
+    /// The kernel's architecture: `x86` (i386) or `arm` (ARMv7). Captures
+    /// from before ARM have none: x86.
+    #[serde(default = "x86")]
+    pub arch: String,
     pub paging: String,
     pub page_size: u64,
+    /// Where user space ends: PAGE_OFFSET on x86, 16 MiB lower on ARM.
+    #[serde(default)]
+    pub task_size: u64,
+    /// ARM's modules area (0 on x86, which loads modules in vmalloc).
+    #[serde(default)]
+    pub modules_start: u64,
+    #[serde(default)]
+    pub modules_end: u64,
     pub page_offset: u64,
     pub high_memory: u64,
     pub lowmem_kb: u64,
@@ -37,6 +49,16 @@ pub struct Layout {
     pub kmap_local_end: u64,
     pub kmap_local_slots_per_cpu: u64,
     pub nr_cpu_ids: u64,
+    /// ARM's vectors page and stubs (0 on x86).
+    #[serde(default)]
+    pub vectors_start: u64,
+    #[serde(default)]
+    pub vectors_end: u64,
+    /// ARM's fixed device-tree mapping (0 on x86).
+    #[serde(default)]
+    pub fdt_start: u64,
+    #[serde(default)]
+    pub fdt_end: u64,
     /// hmkit's pool window, inside vmalloc.
     pub hmkit_pool_start: u64,
     pub hmkit_pool_end: u64,
@@ -60,8 +82,12 @@ impl Layout {
             return Err("layout has no regions".into());
         }
         Ok(Layout {
+            arch: value(text, "arch")?.to_string(),
             paging: value(text, "paging")?.to_string(),
             page_size: n("page_size")?,
+            task_size: n("task_size")?,
+            modules_start: n("modules_start")?,
+            modules_end: n("modules_end")?,
             page_offset: n("page_offset")?,
             high_memory: n("high_memory")?,
             lowmem_kb: n("lowmem_kb")?,
@@ -82,10 +108,24 @@ impl Layout {
             kmap_local_end: n("kmap_local_end")?,
             kmap_local_slots_per_cpu: n("kmap_local_slots_per_cpu")?,
             nr_cpu_ids: n("nr_cpu_ids")?,
+            vectors_start: n("vectors_start")?,
+            vectors_end: n("vectors_end")?,
+            fdt_start: n("fdt_start")?,
+            fdt_end: n("fdt_end")?,
             hmkit_pool_start: n("hmkit_pool_start")?,
             hmkit_pool_end: n("hmkit_pool_end")?,
             regions,
         })
+    }
+}
+
+fn x86() -> String {
+    "x86".into()
+}
+
+impl Layout {
+    pub fn is_arm(&self) -> bool {
+        self.arch == "arm"
     }
 }
 
@@ -105,11 +145,21 @@ pub fn human(bytes: u64) -> String {
 fn describe(r: &Region, l: &Layout) -> String {
     match r.name.as_str() {
         "user" => "user space (per process)".into(),
+        "lowmem" if l.is_arm() => {
+            format!("direct map of the first {} of RAM (lowmem, ZONE_NORMAL)", human(r.end - r.start))
+        }
         "lowmem" => format!("direct map of physical 0x0-{:#x} (lowmem, ZONE_DMA + ZONE_NORMAL)", r.end - r.start),
+        "vmalloc" if l.is_arm() => format!(
+            "vmalloc/vmap/ioremap (hmkit pool {:#010x}-{:#010x})",
+            l.hmkit_pool_start, l.hmkit_pool_end
+        ),
         "vmalloc" => format!(
             "vmalloc/vmap/ioremap and modules (hmkit pool {:#010x}-{:#010x})",
             l.hmkit_pool_start, l.hmkit_pool_end
         ),
+        "modules" => "kernel modules (within branch range of the kernel's text)".into(),
+        "vectors" => "exception vectors page and its stubs".into(),
+        "fdt" => "the device tree, mapped at boot".into(),
         "pkmap" => format!("kmap() persistent mappings: {} slots", l.last_pkmap),
         "ldt_remap" => "LDT remap (PTI)".into(),
         "cpu_entry_area" => "per-CPU entry stacks, GDT, TSS".into(),
@@ -162,12 +212,13 @@ pub fn draw(l: &Layout) -> String {
 pub mod tests {
     use super::*;
 
-    pub const SAMPLE: &str = "paging: 2-level\npage_size: 4096\npmd_size: 4194304\n\
+    pub const SAMPLE: &str = "arch: x86\npaging: 2-level\npage_size: 4096\npmd_size: 4194304\n\
+task_size: 0xc0000000\nmodules_start: 0x00000000\nmodules_end: 0x00000000\n\
 page_offset: 0xc0000000\nhigh_memory: 0xf73fe000\nvmalloc_start: 0xf7bfe000\nvmalloc_end: 0xff3fe000\n\
 pkmap_base: 0xff400000\npkmap_end: 0xff800000\nldt_base: 0xff800000\nldt_end: 0xffc00000\n\
 cpu_entry_area_base: 0xffc00000\ncpu_entry_area_end: 0xffe00000\nfixaddr_tot_start: 0xffe60000\n\
 fixaddr_start: 0xfff16000\nfixaddr_top: 0xfffff000\nkmap_local_start: 0xfff5e000\nkmap_local_end: 0xfff9e000\n\
-hmkit_pool_start: 0xf8000000\nhmkit_pool_end: 0xf8400000\nlowmem_kb: 905208\nvmalloc_kb: 124928\nlast_pkmap: 1024\nkmap_local_slots_per_cpu: 16\nnr_cpu_ids: 2\n\n\
+vectors_start: 0x00000000\nvectors_end: 0x00000000\nfdt_start: 0x00000000\nfdt_end: 0x00000000\nhmkit_pool_start: 0xf8000000\nhmkit_pool_end: 0xf8400000\nlowmem_kb: 905208\nvmalloc_kb: 124928\nlast_pkmap: 1024\nkmap_local_slots_per_cpu: 16\nnr_cpu_ids: 2\n\n\
 region           start        end             size_kb\n\
 user             0x00000000   0xc0000000      3145728\n\
 lowmem           0xc0000000   0xf73fe000       905208\n\
