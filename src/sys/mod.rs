@@ -63,7 +63,7 @@ const _: () = {
     assert!(core::mem::offset_of!(RawLayout, pae) == 26 * 4);
     assert!(core::mem::size_of::<RawZone>() == 7 * 4);
     assert!(core::mem::size_of::<RawEvents>() == 7 * 4);
-    assert!(core::mem::offset_of!(RawEvents, have_vmstat) == 6 * 4);
+    assert!(core::mem::offset_of!(RawEvents, have) == 6 * 4);
     assert!(core::mem::offset_of!(RawZone, highmem) == 6 * 4);
 };
 
@@ -77,7 +77,7 @@ struct RawEvents {
     remote_rcvd: usize,
     ipi_call: usize,
     ipi_tlb: usize,
-    have_vmstat: c_uint,
+    have: c_uint,
 }
 
 /// The kernel's own counts of TLB flush events and flush IPIs, summed over
@@ -89,9 +89,14 @@ pub(crate) struct Events {
     /// `nr_tlb_remote_flush`, `nr_tlb_remote_flush_received`; `None`
     /// without CONFIG_DEBUG_TLBFLUSH.
     pub(crate) vmstat: Option<[usize; 4]>,
-    /// `CAL` and `TLB` of /proc/interrupts.
-    pub(crate) ipis: [usize; 2],
+    /// `CAL` and `TLB` of /proc/interrupts; `None` where the kernel keeps
+    /// them private (ARM).
+    pub(crate) ipis: Option<[usize; 2]>,
 }
+
+/// `struct hmkit_events`'s `have` bits (`shim.h`).
+const HAVE_VMSTAT: c_uint = 1;
+const HAVE_IPIS: c_uint = 2;
 
 impl Events {
     /// The counts now.
@@ -100,8 +105,8 @@ impl Events {
         // SAFETY: `e` is a valid, writable `struct hmkit_events`.
         unsafe { hmkit_events(&mut e) };
         Events {
-            vmstat: (e.have_vmstat != 0).then_some([e.flush_one, e.flush_all, e.remote, e.remote_rcvd]),
-            ipis: [e.ipi_call, e.ipi_tlb],
+            vmstat: (e.have & HAVE_VMSTAT != 0).then_some([e.flush_one, e.flush_all, e.remote, e.remote_rcvd]),
+            ipis: (e.have & HAVE_IPIS != 0).then_some([e.ipi_call, e.ipi_tlb]),
         }
     }
 
@@ -109,7 +114,8 @@ impl Events {
     /// what the kernel does not count).
     pub(crate) fn counts(&self) -> [i64; 6] {
         let v = self.vmstat.map_or([-1; 4], |v| v.map(|c| c as i64));
-        [v[0], v[1], v[2], v[3], self.ipis[0] as i64, self.ipis[1] as i64]
+        let i = self.ipis.map_or([-1; 2], |i| i.map(|c| c as i64));
+        [v[0], v[1], v[2], v[3], i[0], i[1]]
     }
 
     /// The events since `earlier`, in the order flush_one, flush_all,
@@ -122,8 +128,10 @@ impl Events {
                 out[i] = d(now[i], then[i]);
             }
         }
-        out[4] = d(self.ipis[0], earlier.ipis[0]);
-        out[5] = d(self.ipis[1], earlier.ipis[1]);
+        if let (Some(now), Some(then)) = (self.ipis, earlier.ipis) {
+            out[4] = d(now[0], then[0]);
+            out[5] = d(now[1], then[1]);
+        }
         out
     }
 }

@@ -59,7 +59,7 @@ static_assert(sizeof(struct hmkit_window) == 5 * 4);
 static_assert(offsetof(struct hmkit_window, ptes) == 3 * 4);
 static_assert(offsetof(struct hmkit_window, pages) == 4 * 4);
 static_assert(sizeof(struct hmkit_events) == 7 * 4);
-static_assert(offsetof(struct hmkit_events, have_vmstat) == 6 * 4);
+static_assert(offsetof(struct hmkit_events, have) == 6 * 4);
 
 /* --- kernel facts ------------------------------------------------------- */
 
@@ -89,7 +89,10 @@ void hmkit_events(struct hmkit_events *e)
 	int cpu;
 
 	memset(e, 0, sizeof(*e));
-	e->have_vmstat = IS_ENABLED(CONFIG_VM_EVENT_COUNTERS) && IS_ENABLED(CONFIG_DEBUG_TLBFLUSH);
+	if (IS_ENABLED(CONFIG_VM_EVENT_COUNTERS) && IS_ENABLED(CONFIG_DEBUG_TLBFLUSH))
+		e->have |= HMKIT_HAVE_VMSTAT;
+	if (IS_ENABLED(CONFIG_X86))
+		e->have |= HMKIT_HAVE_IPIS;
 	for_each_online_cpu(cpu) {
 #if defined(CONFIG_VM_EVENT_COUNTERS) && defined(CONFIG_DEBUG_TLBFLUSH)
 		const unsigned long *ev = per_cpu(vm_event_states, cpu).event;
@@ -105,7 +108,7 @@ void hmkit_events(struct hmkit_events *e)
 #endif
 		/*
 		 * ARM counts its IPIs in per-IPI interrupt descriptors that
-		 * are private to arch/arm/kernel/smp.c: both stay 0 there.
+		 * are private to arch/arm/kernel/smp.c: not reported there.
 		 */
 	}
 }
@@ -190,27 +193,41 @@ static pte_t *hmkit_kernel_pte(unsigned long addr, bool *huge, unsigned long *hp
 	return NULL;
 #else
 	/*
-	 * init_mm is not exported, but init_task is, and its active_mm is
-	 * init_mm: the walk pgd_offset_k() would do. The kernel's upper
-	 * levels are never freed. A section (leaf pmd) maps only static I/O
-	 * here (arch/arm/mm/ioremap.c's iotable): no RAM page to report.
+	 * init_mm is not exported (and init_task.active_mm is NULL once the
+	 * boot CPU's idle task has switched away). Walk the current task's
+	 * mm instead: its kernel half shares init_mm's page tables below the
+	 * top level (LPAE shares the pmd tables too). With 2-level tables a
+	 * pmd entry set since the task's last switch_mm() may be missing
+	 * there (ARM copies new vmalloc-area entries at the next switch, or
+	 * on the first fault: arch_sync_kernel_mappings() and
+	 * check_vmalloc_seq()); the caller that needs an exact answer
+	 * touches the address first (hmkit_window_create()). The kernel's
+	 * upper levels are never freed. A section (leaf pmd) maps only
+	 * static I/O here (arch/arm/mm/ioremap.c's iotable): no RAM page to
+	 * report.
 	 */
-	pgd_t *pgd = pgd_offset(init_task.active_mm, addr);
+	pgd_t *pgd = pgd_offset(current->active_mm, addr);
 	p4d_t *p4d;
 	pud_t *pud;
 	pmd_t *pmd, pmdv;
 
+	/*
+	 * Plain reads of the upper levels, as the kernel's own walks do (on
+	 * 2-level ARM pgd_t is an array, which READ_ONCE() cannot take, and
+	 * 6.12's ARM pgdp_get() reads its caller's "pgdp", not its argument).
+	 * Those levels are folded there and never change under LPAE.
+	 */
 	*huge = false;
-	if (pgd_none(READ_ONCE(*pgd)))
+	if (pgd_none(*pgd))
 		return NULL;
 	p4d = p4d_offset(pgd, addr);
-	if (p4d_none(READ_ONCE(*p4d)))
+	if (p4d_none(*p4d))
 		return NULL;
 	pud = pud_offset(p4d, addr);
-	if (pud_none(READ_ONCE(*pud)))
+	if (pud_none(*pud))
 		return NULL;
 	pmd = pmd_offset(pud, addr);
-	pmdv = READ_ONCE(*pmd);
+	pmdv = pmdp_get(pmd);
 	if (pmd_none(pmdv) || pmd_leaf(pmdv) || pmd_bad(pmdv))
 		return NULL;
 	return pte_offset_kernel(pmd, addr);
@@ -562,6 +579,14 @@ int hmkit_window_create(unsigned int nr, struct hmkit_window *w)
 	for (i = 0; i < nr; i++) {
 		unsigned long addr = (unsigned long)w->base + i * PAGE_SIZE;
 
+		/*
+		 * Every slot maps the dummy page now: reading it makes ARM copy
+		 * a pmd entry vmap() just added into this task's pgd (the
+		 * translation fault of a kernel address does), so that the walk
+		 * below finds it. A no-op elsewhere.
+		 */
+		if (IS_ENABLED(CONFIG_ARM) && (i == 0 || !(addr & ~PMD_MASK)))
+			(void)READ_ONCE(*(const u8 *)addr);
 		w->ptes[i] = hmkit_kernel_pte(addr, &huge, &hpfn);
 		if (WARN_ON_ONCE(!w->ptes[i])) {
 			vunmap(w->base);

@@ -55,15 +55,19 @@ struct hmkit_window {
 
 /*
  * The kernel's own event counts, each summed over the online CPUs (Rust:
- * sys::RawEvents): the TLB flush counters of /proc/vmstat (have_vmstat is 0
- * without CONFIG_DEBUG_TLBFLUSH) and the function-call and TLB-shootdown
- * IPIs of /proc/interrupts (CAL, TLB). 32-bit counters: they wrap.
+ * sys::RawEvents): the TLB flush counters of /proc/vmstat (HMKIT_HAVE_VMSTAT
+ * in @have: not without CONFIG_DEBUG_TLBFLUSH, which only x86 has) and the
+ * function-call and TLB-shootdown IPIs of /proc/interrupts (CAL, TLB;
+ * HMKIT_HAVE_IPIS: x86 only, ARM keeps its IPI counts private).
+ * 32-bit counters: they wrap.
  */
 struct hmkit_events {
 	unsigned long flush_one, flush_all, remote, remote_rcvd;
 	unsigned long ipi_call, ipi_tlb;
-	unsigned int have_vmstat;
+	unsigned int have;
 };
+#define HMKIT_HAVE_VMSTAT 1u
+#define HMKIT_HAVE_IPIS 2u
 
 void hmkit_events(struct hmkit_events *e);
 
