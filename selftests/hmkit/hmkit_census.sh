@@ -151,9 +151,9 @@ pt_check() {
 		return
 	fi
 	snap=$(census)
-	# DMA, Normal and HighMem (no HighMem on a machine without highmem).
-	nz=3
-	hmkit_no_highmem && nz=2
+	# The zones hmkit spans (x86: DMA, Normal and HighMem; ARM's virt
+	# board: Normal and HighMem; no HighMem without highmem).
+	nz=$(awk '$1 == "0" && $4 > 0' $HMKIT_DEBUGFS/zones | grep -c .)
 	[ "$(echo "$zones" | grep -c .)" -ge $nz ] || { hmkit_fail "$name" "fewer than $nz populated zones in /proc/zoneinfo: '$zones'"; return; }
 	bad=$(echo "$zones" | while read -r z lo hi; do
 		n=$("$pt" -a "$lo,$hi" -b "$flag" 2>/dev/null | awk '$1 == "total" { print $2 }' | tail -n1)
@@ -226,24 +226,31 @@ else
 fi
 
 # 6. The what-if follows from the live layout: under the running split,
-# lowmem is the last lowmem frame of /proc/zoneinfo; each split's lowmem
-# and highmem add up to the census's RAM.
+# lowmem is the last lowmem frame of /proc/zoneinfo (less ARM's
+# PHYS_OFFSET: RAM starts at Normal's first frame there); each split's
+# lowmem and highmem add up to the census's RAM.
 w=$(hmctl whatif --json)
-low=$(awk '/^Node 0, zone/ { z = $4 } z == "Normal" && $1 == "spanned" { sp = $2 } z == "Normal" && $1 == "start_pfn:" { printf "%.0f\n", ($2 + sp) * 4096; exit }' /proc/zoneinfo)
+arch=$(hmkit_val layout arch)
+low=$(awk -v arm=$([ "$arch" = arm ] && echo 1 || echo 0) '/^Node 0, zone/ { z = $4 } z == "Normal" && $1 == "spanned" { sp = $2 } z == "Normal" && $1 == "start_pfn:" { printf "%.0f\n", ($2 * (1 - arm) + sp) * 4096; exit }' /proc/zoneinfo)
 run_low=$(echo "$w" | awk '/"lowmem_bytes"/ { l = $2 } /"running": true/ { gsub(",", "", l); printf "%.0f\n", l }')
 [ -n "$low" ] && [ "$run_low" = "$low" ] && ktap_test_pass whatif_running_split_is_live_lowmem ||
 	hmkit_fail whatif_running_split_is_live_lowmem "whatif says $run_low, zoneinfo $low"
-bad=$(echo "$w" | awk '
+# x86-32 has five VMSPLIT choices, ARM four (no 2G_OPT).
+nsplits=5
+[ "$arch" != arm ] || nsplits=4
+bad=$(echo "$w" | awk -v want=$nsplits '
 	/"ram_bytes"/ { gsub(",", "", $2); ram = $2 + 0 }
 	/"split"/ { s = $2; sp = 1 }
 	sp && /"lowmem_bytes"/ { gsub(",", "", $2); lo = $2 + 0 }
 	sp && /"highmem_bytes"/ { gsub(",", "", $2); if (lo + $2 != ram) print s " " lo " + " $2 " != " ram; n++ }
-	END { if (n != 5) print n " splits, not 5" }')
+	END { if (n != want) print n " splits, not " want }')
 [ -z "$bad" ] && ktap_test_pass whatif_splits_add_up_to_ram || hmkit_fail whatif_splits_add_up_to_ram "$bad"
 
 # The vmalloc reserve the what-if uses is the kernel's __VMALLOC_RESERVE:
-# 128 MiB, or vmalloc= plus the 8 MiB VMALLOC_OFFSET gap when that is given.
+# 128 MiB (ARM: its 240 MiB vmalloc_size and the 8 MiB VMALLOC_OFFSET), or
+# vmalloc= plus the 8 MiB VMALLOC_OFFSET gap when that is given.
 want=$((128 << 20))
+[ "$arch" != arm ] || want=$((248 << 20))
 v=$(sed -n 's/.*vmalloc=\([0-9]*\)M.*/\1/p' /proc/cmdline)
 [ -z "$v" ] || want=$(((v + 8) << 20))
 got=$(echo "$w" | awk '/"vmalloc_reserve_bytes"/ { gsub(",", "", $2); printf "%.0f\n", $2 }')

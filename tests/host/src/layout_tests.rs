@@ -83,3 +83,63 @@ fn overlap_and_bad_ranges_are_errors() {
     b.fixaddr_top = TOP + 4096;
     assert!(Regions::build(&b).is_err());
 }
+
+/// Values of the 6.12 ARM (2-level, VMSPLIT_3G) test kernel on QEMU's virt
+/// board with 3 GiB of RAM, as its layout file gives them.
+fn arm() -> Boundaries {
+    Boundaries {
+        page_size: 4096,
+        task_size: 0xbf00_0000,
+        page_offset: 0xc000_0000,
+        high_memory: 0xf000_0000,
+        vmalloc_start: 0xf080_0000,
+        vmalloc_end: 0xff80_0000,
+        pkmap_base: 0xbfe0_0000,
+        last_pkmap: 512,
+        ldt_base: 0,
+        ldt_end: 0,
+        cpu_entry_area_base: 0,
+        cpu_entry_area_size: 0,
+        fixaddr_tot_start: 0xffc8_0000,
+        fixaddr_start: 0xffc8_0000,
+        fixaddr_top: 0xfff0_0000,
+        kmap_local_start: 0xffdf_7000,
+        kmap_local_end: 0xffef_f000,
+        modules_start: 0xbf00_0000,
+        modules_end: 0xbfe0_0000,
+        vectors_start: 0xffff_0000,
+        vectors_end: 0xffff_2000,
+        fdt_start: 0xff80_0000,
+        fdt_end: 0xffa0_0000,
+    }
+}
+
+#[test]
+fn arm_puts_modules_and_the_pkmap_below_page_offset() {
+    let r = Regions::build(&arm()).unwrap();
+    let names: Vec<&str> = r.rows().iter().map(|r| r.name).collect();
+    assert_eq!(
+        names,
+        [
+            "user", "modules", "pkmap", "lowmem", "gap", "vmalloc", "fdt", "gap", "fixmap", "kmap_local", "fixmap",
+            "gap", "vectors", "gap"
+        ]
+    );
+    let rows = r.rows();
+    assert_eq!(rows.last().unwrap().end, TOP);
+    for w in rows.windows(2) {
+        assert_eq!(w[0].end, w[1].start, "{:?} then {:?}", w[0], w[1]);
+    }
+    let pkmap = rows.iter().find(|r| r.name == "pkmap").unwrap();
+    assert_eq!((pkmap.start, pkmap.size()), (0xbfe0_0000, 512 * 4096));
+    let lowmem = rows.iter().find(|r| r.name == "lowmem").unwrap();
+    assert_eq!(lowmem.size(), 768 << 20);
+}
+
+#[test]
+fn arm_user_space_reaching_into_the_modules_is_an_overlap() {
+    // TASK_SIZE is what ends user space on ARM, not PAGE_OFFSET.
+    let mut b = arm();
+    b.task_size = b.page_offset;
+    assert_eq!(Regions::build(&b).unwrap_err(), LayoutError::Overlap("user", "modules"));
+}
