@@ -7,13 +7,17 @@
 FLAVOUR ?= plain
 KDIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/hmkit/kernels/$(FLAVOUR)
 RUSTC ?= /usr/bin/rustc
+# The flavour's architecture (arm for the flavours with arm.config) and
+# its toolchain: ARM kernels and modules are built with LLVM (clang-14).
+KARCH := $(or $(shell awk -v f=$(FLAVOUR) '$$1 == f { print (/ arm\.config/ ? "arm" : "i386") }' $(CURDIR)/qemu/config/flavours),i386)
+KTOOLS := $(if $(filter arm,$(KARCH)),LLVM=-14)
 
 all: module
 
 # Build the module in place against KDIR (the cached kernel by default).
 module:
 	@[ -f $(KDIR)/Makefile ] || qemu/build-kernel.sh $(FLAVOUR)
-	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=i386 RUSTC=$(RUSTC) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=$(KARCH) $(KTOOLS) RUSTC=$(RUSTC) modules
 
 kernel:
 	qemu/build-kernel.sh $(FLAVOUR)
@@ -27,9 +31,10 @@ hmctl:
 setup:
 	tools/setup.sh
 
-# Boot the VM and print the state report (RUN_ARGS: options for qemu/run.sh).
+# Boot the VM and print the state report (RUN_ARGS: options for qemu/run.sh;
+# FLAVOUR=arm boots the ARM kernel under qemu-system-arm).
 run:
-	qemu/run.sh $(RUN_ARGS)
+	qemu/run.sh --flavour $(FLAVOUR) $(RUN_ARGS)
 
 # Host tests, module build, and the VM suite on the @test flavours (3G/1G,
 # both page-table formats); the split-dependent tests on the @split

@@ -27,7 +27,8 @@
 //! hmkit sees them: for `kmap` and `kmap_hit` the wraps of the kernel's
 //! pkmap (each flushes the whole pkmap on every CPU), counted in an untimed
 //! pass of the same loop, for the pool its own flushes (each on every
-//! CPU), for kmap_local and kmap_atomic one local `invlpg` per unmap and
+//! CPU), for kmap_local and kmap_atomic one local `invlpg` per unmap (on
+//! ARM, a local flush at map and another at unmap) and
 //! for `lowmem` none, by construction; `-1` where hmkit cannot tell (vmap
 //! and vm_map_ram flush in lazy batches of their own). The kernel's own
 //! counts of the same events are in /proc/vmstat and /proc/interrupts,
@@ -178,14 +179,14 @@ fn run(pool: &Pool, kmap_held: &AtomicUsize, mech: Mechanism, iters: u32, wset: 
             })?
         }
         Mechanism::KmapLocal => {
-            flushes = i64::from(iters);
+            flushes = i64::from(iters) * sys::KMAP_LOCAL_FLUSHES_PER_OP;
             timed(pages, iters, |p| {
                 black_box(p.map_local(|b| b[off])?);
                 Ok(())
             })?
         }
         Mechanism::KmapAtomic => {
-            flushes = i64::from(iters);
+            flushes = i64::from(iters) * sys::KMAP_LOCAL_FLUSHES_PER_OP;
             timed(pages, iters, |p| {
                 let mut b = [0u8; 1];
                 p.atomic_read(off, &mut b)?;

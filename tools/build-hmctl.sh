@@ -22,13 +22,13 @@ export RUSTC=$HMKIT_RUSTC RUSTC_BOOTSTRAP=1
 case $arch in
 i386)
 	triple=i686-unknown-linux-gnu
-	elf=7f454c4601 # 32-bit ELF
+	machine=0300 # e_machine EM_386
 	export CARGO_TARGET_I686_UNKNOWN_LINUX_GNU_LINKER=gcc
 	export CARGO_TARGET_I686_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static -C link-arg=-m32"
 	;;
 arm)
 	triple=armv7-unknown-linux-gnueabihf
-	elf=7f454c4601
+	machine=2800 # e_machine EM_ARM
 	export CARGO_TARGET_ARMV7_UNKNOWN_LINUX_GNUEABIHF_LINKER=clang-14
 	export CARGO_TARGET_ARMV7_UNKNOWN_LINUX_GNUEABIHF_RUSTFLAGS="-C target-feature=+crt-static -C link-arg=--target=arm-linux-gnueabihf -C link-arg=-fuse-ld=lld"
 	;;
@@ -41,8 +41,8 @@ log "building hmctl (static $triple; about 2 minutes cold)"
 		-Zbuild-std=std,panic_abort) ||
 	die "hmctl build failed: run tools/setup.sh, then see the cargo output above"
 bin=$target_dir/$triple/release/hmctl
-file_info=$(od -An -tx1 -N5 "$bin" | tr -d ' ')
-[ "$file_info" = "$elf" ] || die "$bin is not a 32-bit ELF"
+[ "$(od -An -tx1 -N5 "$bin" | tr -d ' ')" = 7f454c4601 ] || die "$bin is not a 32-bit ELF"
+[ "$(od -An -tx1 -j18 -N2 "$bin" | tr -d ' ')" = "$machine" ] || die "$bin is not an $arch executable (e_machine)"
 mkdir -p "$(dirname "$out")"
 cp "$bin" "$out.tmp" && mv "$out.tmp" "$out"
 log "hmctl: $out ($(du -k "$out" | cut -f1) KiB)"

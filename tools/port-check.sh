@@ -30,6 +30,24 @@ body() {
 		on' "$dis"
 }
 
+# calls RELOCS FN:CALLEE...: each FN's code has a call (a relocation of a
+# type matching RELOCS) to its CALLEE.
+calls() {
+	local relocs=$1 pair fn call b
+	shift
+	for pair in "$@"; do
+		fn=${pair%%:*} call=${pair#*:}
+		b=$(body "$fn")
+		if [ -z "$b" ]; then
+			result 1 "$flavour: hmkit_port's $fn calls $call" "no function $fn in $ko"
+		elif grep -qE "$relocs[[:space:]]+$call\$" <<<"$b"; then
+			result 0 "$flavour: hmkit_port's $fn calls $call"
+		else
+			result 1 "$flavour: hmkit_port's $fn calls $call" "its code has no call to $call"
+		fi
+	done
+}
+
 arch=$(flavour_arch "$flavour")
 if [ "$arch" = arm ]; then
 	# qemu/patches/arm: 64-bit division through the run-time ABI's
@@ -37,17 +55,7 @@ if [ "$arch" = arm ]; then
 	# LDREXD/STREXD with ARMv7's DMB (0003: built for ARMv7, not ARMv6),
 	# no VFP/NEON instruction (soft-float, as the kernel's C).
 	llvm-objdump-14 -dr --no-show-raw-insn "$ko" | llvm-cxxfilt-14 >"$dis"
-	for pair in udiv:__aeabi_uldivmod urem:__aeabi_uldivmod sdiv:__aeabi_ldivmod srem:__aeabi_ldivmod; do
-		fn=${pair%%:*} call=${pair#*:}
-		b=$(body "$fn")
-		if [ -z "$b" ]; then
-			result 1 "$flavour: hmkit_port's $fn calls $call" "no function $fn in $ko"
-		elif grep -qE "R_ARM_(CALL|JUMP24|THM_CALL)[[:space:]]+$call\$" <<<"$b"; then
-			result 0 "$flavour: hmkit_port's $fn calls $call"
-		else
-			result 1 "$flavour: hmkit_port's $fn calls $call" "its code has no call to $call"
-		fi
-	done
+	calls 'R_ARM_(CALL|JUMP24|THM_CALL)' udiv:__aeabi_uldivmod urem:__aeabi_uldivmod sdiv:__aeabi_ldivmod srem:__aeabi_ldivmod
 	b=$(body atomic_work)
 	if grep -q 'ldrexd' <<<"$b" && grep -q 'strexd' <<<"$b"; then
 		result 0 "$flavour: hmkit_port's AtomicU64/AtomicI64 are inline ldrexd/strexd"
@@ -70,17 +78,7 @@ if [ "$arch" = arm ]; then
 fi
 objdump -dr -C --no-show-raw-insn "$ko" >"$dis"
 
-for pair in udiv:__udivdi3 urem:__umoddi3 sdiv:__divdi3 srem:__moddi3; do
-	fn=${pair%%:*} call=${pair#*:}
-	b=$(body "$fn")
-	if [ -z "$b" ]; then
-		result 1 "$flavour: hmkit_port's $fn calls $call" "no function $fn in $ko"
-	elif grep -qE "R_386_(PC32|PLT32)[[:space:]]+$call\$" <<<"$b"; then
-		result 0 "$flavour: hmkit_port's $fn calls $call"
-	else
-		result 1 "$flavour: hmkit_port's $fn calls $call" "its code has no call to $call"
-	fi
-done
+calls 'R_386_(PC32|PLT32)' udiv:__udivdi3 urem:__umoddi3 sdiv:__divdi3 srem:__moddi3
 
 b=$(body atomic_work)
 if grep -q 'lock cmpxchg8b' <<<"$b"; then

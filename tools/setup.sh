@@ -208,7 +208,7 @@ fi
 # nothing is installed). apt downloads them once dpkg knows the
 # architecture (dpkg --add-architecture), which installs nothing either.
 fetch_busybox() {
-	local arch=$1 darch bb pkg bbpin bbcur spec tmp deb v
+	local arch=$1 darch bb pkg bbpin bbcur spec deb v
 	darch=$(debian_arch "$arch")
 	bb=$(busybox_path "$arch")
 	pkg=busybox-static:$darch
@@ -235,6 +235,7 @@ fetch_busybox() {
 	fi
 	log "fetching $spec"
 	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
 	if ! (cd "$tmp" && apt-get download -q "$spec" >/dev/null 2>&1); then
 		apt_update
 		(cd "$tmp" && apt-get download -q "$spec") || {

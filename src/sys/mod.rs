@@ -286,6 +286,12 @@ pub(crate) fn kmap_local_room() -> bool {
     unsafe { hmkit_kmap_local_room() != 0 }
 }
 
+/// Local TLB flushes the kernel makes per kmap_local_page()/kunmap_local()
+/// pair of a highmem page: x86-32 flushes the slot at unmap
+/// (arch_kmap_local_post_unmap); ARM at map and at unmap
+/// (arch/arm/include/asm/highmem.h).
+pub(crate) const KMAP_LOCAL_FLUSHES_PER_OP: i64 = if cfg!(target_arch = "arm") { 2 } else { 1 };
+
 /// How often long loops call [`breather`].
 pub(crate) const CHECK_EVERY: u32 = 256;
 

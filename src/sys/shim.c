@@ -195,18 +195,21 @@ static pte_t *hmkit_kernel_pte(unsigned long addr, bool *huge, unsigned long *hp
 	/*
 	 * init_mm is not exported (and init_task.active_mm is NULL once the
 	 * boot CPU's idle task has switched away). Walk the current task's
-	 * mm instead: its kernel half shares init_mm's page tables below the
-	 * top level (LPAE shares the pmd tables too). With 2-level tables a
-	 * pmd entry set since the task's last switch_mm() may be missing
-	 * there (ARM copies new vmalloc-area entries at the next switch, or
-	 * on the first fault: arch_sync_kernel_mappings() and
-	 * check_vmalloc_seq()); the caller that needs an exact answer
-	 * touches the address first (hmkit_window_create()). The kernel's
-	 * upper levels are never freed. A section (leaf pmd) maps only
-	 * static I/O here (arch/arm/mm/ioremap.c's iotable): no RAM page to
-	 * report.
+	 * mm instead, with preemption off (a kernel thread's active_mm is
+	 * borrowed): its kernel half points at init_mm's PTE tables, which
+	 * are never freed. But an entry may be missing there: with 2-level
+	 * tables a vmalloc-area pmd set since the task's last real
+	 * switch_mm() (ARM copies them at a switch, or on the first fault:
+	 * arch_sync_kernel_mappings(), check_vmalloc_seq()), and with LPAE
+	 * any pmd below PAGE_OFFSET (the modules and pkmap: each process has
+	 * its own pmd table there, filled on faults). So only the pool's
+	 * window, which touches its addresses first (hmkit_window_create()),
+	 * uses this walk for its PTEs; read-only lookups go through
+	 * hmkit_kernel_pfn(). A section (leaf pmd) maps only static I/O in
+	 * an SMP kernel (arch/arm/mm/mmu.c's iotable, in every pgd since
+	 * boot): *@huge, with no RAM page (*@hpfn -1UL).
 	 */
-	pgd_t *pgd = pgd_offset(current->active_mm, addr);
+	pgd_t *pgd;
 	p4d_t *p4d;
 	pud_t *pud;
 	pmd_t *pmd, pmdv;
@@ -217,21 +220,59 @@ static pte_t *hmkit_kernel_pte(unsigned long addr, bool *huge, unsigned long *hp
 	 * 6.12's ARM pgdp_get() reads its caller's "pgdp", not its argument).
 	 * Those levels are folded there and never change under LPAE.
 	 */
+	pte_t *ptep = NULL;
+
 	*huge = false;
+	preempt_disable();
+	pgd = pgd_offset(current->active_mm, addr);
 	if (pgd_none(*pgd))
-		return NULL;
+		goto out;
 	p4d = p4d_offset(pgd, addr);
 	if (p4d_none(*p4d))
-		return NULL;
+		goto out;
 	pud = pud_offset(p4d, addr);
 	if (pud_none(*pud))
-		return NULL;
+		goto out;
 	pmd = pmd_offset(pud, addr);
 	pmdv = pmdp_get(pmd);
-	if (pmd_none(pmdv) || pmd_leaf(pmdv) || pmd_bad(pmdv))
-		return NULL;
-	return pte_offset_kernel(pmd, addr);
+	if (pmd_leaf(pmdv)) {
+		*huge = true;
+		*hpfn = -1UL;
+	} else if (!pmd_none(pmdv) && !pmd_bad(pmdv)) {
+		ptep = pte_offset_kernel(pmd, addr);
+	}
+out:
+	preempt_enable();
+	return ptep;
 #endif
+}
+
+/*
+ * The pfn kernel address @addr (vmalloc area, pkmap) maps, or -1UL if
+ * none. On ARM through vmalloc_to_page(), which walks init_mm: this task's
+ * copy of the upper levels may lack the entry (hmkit_kernel_pte()), and
+ * ARM has no huge vmap for it to WARN on; a section found first maps
+ * static I/O, not RAM.
+ */
+static unsigned long hmkit_kernel_pfn(unsigned long addr)
+{
+	unsigned long hpfn = -1UL;
+	bool huge;
+	pte_t *ptep = hmkit_kernel_pte(addr, &huge, &hpfn), pte;
+
+	if (huge)
+		return hpfn;
+#ifdef CONFIG_ARM
+	{
+		struct page *page = vmalloc_to_page((const void *)addr);
+
+		return page ? page_to_pfn(page) : -1UL;
+	}
+#endif
+	if (!ptep)
+		return -1UL;
+	pte = ptep_get_lockless(ptep);
+	return pte_present(pte) ? pte_pfn(pte) : -1UL;
 }
 
 /* --- zones -------------------------------------------------------------- */
@@ -348,19 +389,9 @@ int hmkit_page_facts(unsigned long pfn, unsigned int *flags, unsigned int *order
  */
 unsigned long hmkit_vmalloc_pfn(unsigned long addr)
 {
-	unsigned long hpfn = -1UL;
-	bool huge;
-	pte_t *ptep, pte;
-
 	if (!is_vmalloc_addr((void *)addr))
 		return -1UL;
-	ptep = hmkit_kernel_pte(addr, &huge, &hpfn);
-	if (!ptep)
-		return huge ? hpfn : -1UL;
-	pte = ptep_get_lockless(ptep);
-	if (!pte_present(pte))
-		return -1UL;
-	return pte_pfn(pte);
+	return hmkit_kernel_pfn(addr);
 }
 
 /*
@@ -506,6 +537,11 @@ int hmkit_pkmap_slot(unsigned int idx, unsigned long *vaddr, unsigned long *pfn)
 	if (idx >= LAST_PKMAP)
 		return -ENOENT;
 	*vaddr = PKMAP_ADDR(idx);
+	if (IS_ENABLED(CONFIG_ARM)) {
+		/* init_mm's pkmap table: see hmkit_kernel_pfn(). */
+		*pfn = hmkit_kernel_pfn(*vaddr);
+		return *pfn != -1UL;
+	}
 	ptep = hmkit_kernel_pte(*vaddr, &huge, &hpfn);
 	if (!ptep)
 		return -EFAULT;
@@ -576,24 +612,29 @@ int hmkit_window_create(unsigned int nr, struct hmkit_window *w)
 	pages = NULL;
 	if (!w->base)
 		goto nomem;
+	/* The touch and the walk in the same mm. */
+	preempt_disable();
 	for (i = 0; i < nr; i++) {
 		unsigned long addr = (unsigned long)w->base + i * PAGE_SIZE;
 
 		/*
 		 * Every slot maps the dummy page now: reading it makes ARM copy
 		 * a pmd entry vmap() just added into this task's pgd (the
-		 * translation fault of a kernel address does), so that the walk
-		 * below finds it. A no-op elsewhere.
+		 * translation fault of a kernel address does, without
+		 * sleeping), so that the walk below finds it. A no-op
+		 * elsewhere.
 		 */
 		if (IS_ENABLED(CONFIG_ARM) && (i == 0 || !(addr & ~PMD_MASK)))
 			(void)READ_ONCE(*(const u8 *)addr);
 		w->ptes[i] = hmkit_kernel_pte(addr, &huge, &hpfn);
 		if (WARN_ON_ONCE(!w->ptes[i])) {
+			preempt_enable();
 			vunmap(w->base);
 			goto nomem;
 		}
 		pte_clear(NULL, addr, w->ptes[i]);
 	}
+	preempt_enable();
 	/* Nothing may still cache the dummy mappings. */
 	hmkit_window_flush(w, NULL, HMKIT_FLUSH_ALL);
 	return 0;

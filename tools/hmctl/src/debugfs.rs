@@ -147,7 +147,8 @@ impl Version {
             kernel: value(text, "kernel")?.to_string(),
             pae: match paging {
                 "2-level" => false,
-                "3-level PAE" => true,
+                // x86's PAE or ARM's LPAE: 64-bit page-table entries.
+                "3-level PAE" | "3-level LPAE" => true,
                 other => return Err(format!("unknown paging mode '{other}'")),
             },
             cpus_online: value(text, "cpus_online")?
@@ -176,6 +177,8 @@ mod tests {
     #[test]
     fn rejects_unknown_paging_and_missing_keys() {
         assert!(Version::parse(&VERSION.replace("3-level PAE", "4-level")).is_err());
+        assert!(Version::parse(&VERSION.replace("3-level PAE", "3-level LPAE")).unwrap().pae);
+        assert!(!Version::parse(&VERSION.replace("3-level PAE", "2-level")).unwrap().pae);
         assert!(Version::parse("hmkit: 0.1.0\n").is_err());
         assert!(Version::parse(&VERSION.replace("cpus_online: 2", "cpus_online: two")).is_err());
     }
