@@ -21,6 +21,7 @@ set -euo pipefail
 
 flavours=()
 split_flavours=()
+arm_flavours=()
 matrix=""
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -45,6 +46,7 @@ if [ -n "$matrix" ]; then
 elif [ ${#flavours[@]} = 0 ]; then
 	mapfile -t flavours < <(test_flavours)
 	mapfile -t split_flavours < <(flavours_in split)
+	mapfile -t arm_flavours < <(flavours_in arm)
 fi
 
 pass=0 fail=0 skip=0 xfail=0
@@ -468,11 +470,39 @@ split_suite() {
 	fi
 }
 
+# arm_suite FL: hmkit on 32-bit ARM (an @arm flavour) in make test: what
+# the compiled port module must contain, the port's own tests, the layout
+# against ARM's page-table dump, zones, census, what-if, explain, the
+# wrappers, the pool and its stress, kmap tracing, and the kernel's Rust
+# doctests. (make matrix runs the whole suite on every ARM flavour.)
+arm_suite() {
+	local fl=$1 rc
+	build_flavour "$fl" || return 0
+	set +e
+	"$HMKIT_ROOT/tools/port-check.sh" "$fl" 2>&1 | tee "$work/portcheck-$fl.log"
+	set -e
+	add_results "$work/portcheck-$fl.log"
+	grep -qE '^(not )?ok - ' "$work/portcheck-$fl.log" || notok "$fl: tools/port-check.sh ran" "see above"
+	log "flavour $fl: ARM selftests in the VM"
+	set +e
+	"$HMKIT_ROOT/qemu/run.sh" --flavour "$fl" --no-build --timeout 1800 -- /selftests/hmkit/run_tests.sh \
+		hmkit_basic.sh hmkit_port.sh hmkit_zones.sh hmkit_layout.sh hmkit_census.sh hmkit_explain.sh hmkit_draw.sh \
+		hmkit_vmalloc.sh hmkit_kmap.sh hmkit_pool.sh hmkit_selftest.sh hmkit_kmaps.sh hmkit_kmemleak.sh 2>&1 | tee "$work/arm-$fl.log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	add_suite "$work/arm-$fl.log" "$fl"
+	if [ "$rc" = 0 ]; then ok "$fl: ARM run clean (exit 0, no splat, clean rmmod)"; else notok "$fl: ARM run" "exit $rc"; fi
+	kunit_doctests "$fl"
+}
+
 for fl in "${flavours[@]}"; do
 	whole_suite "$fl"
 done
 for fl in "${split_flavours[@]}"; do
 	split_suite "$fl"
+done
+for fl in "${arm_flavours[@]}"; do
+	arm_suite "$fl"
 done
 
 # The what-if of each 3G/1G kernel against the real boot of each split

@@ -181,6 +181,17 @@ fn claims() -> Vec<Claim> {
             claim: "0-3 GiB of the virtual address space is user space, 3-4 GiB is the kernel's.",
             source: "000_71817dd6d310303d.txt, 001_fb0f640406bd34ca.txt, 003_85f0d9cfd07c25ec.txt, 004_fc350d1e0ed26d80.txt",
             check: |v| {
+                if v.arm() {
+                    return (
+                        format!("user 0x00000000-{:#010x} ({}), modules and pkmap, kernel from {:#010x}", v.l.task_size, human(v.l.task_size), v.l.page_offset),
+                        false,
+                        format!(
+                            "ARM: user space ends at TASK_SIZE = PAGE_OFFSET - 16 MiB ({:#010x}); the modules and the pkmap take the 16 MiB below PAGE_OFFSET ({})",
+                            v.l.task_size,
+                            v.split_reason()
+                        ),
+                    );
+                }
                 let holds = v.l.page_offset == 0xc000_0000;
                 (
                     format!("user 0x00000000-{:#010x} ({}), kernel above", v.l.page_offset, human(v.l.page_offset)),
@@ -216,6 +227,25 @@ fn claims() -> Vec<Claim> {
             claim: "Lowmem is mapped linearly: virtual address = physical address + 0xC0000000.",
             source: "000_71817dd6d310303d.txt, 002_1d4eb5f88a73f4a1.txt, 003_85f0d9cfd07c25ec.txt",
             check: |v| {
+                if v.arm() {
+                    // ARM's direct map starts at PHYS_OFFSET, where RAM
+                    // (and its first zone, Normal) starts.
+                    let (start, pages) = v.zone("Normal").map_or((0, 0), |z| (z.start_pfn, z.spanned));
+                    let phys = start * v.l.page_size;
+                    let linear = v.l.page_offset + pages * v.l.page_size == v.l.high_memory;
+                    return (
+                        format!("high_memory {:#010x} = {:#x} + {} pages of lowmem from physical {:#x}", v.l.high_memory, v.l.page_offset, pages, phys),
+                        false,
+                        if linear {
+                            format!(
+                                "ARM: virtual = physical - PHYS_OFFSET + PAGE_OFFSET, and RAM starts at PHYS_OFFSET {phys:#x} here: linear, with an offset of {:#x}",
+                                v.l.page_offset.wrapping_sub(phys) & 0xffff_ffff
+                            )
+                        } else {
+                            "high_memory is not PAGE_OFFSET + the size of ZONE_NORMAL".into()
+                        },
+                    );
+                }
                 let end = v.zone("Normal").map_or(0, |z| z.start_pfn + z.spanned);
                 let linear = v.l.page_offset + end * v.l.page_size == v.l.high_memory;
                 (
