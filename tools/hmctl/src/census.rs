@@ -536,6 +536,54 @@ total        786431     682900        150      41000      30000        100      
         assert!(render_what_if(&w).starts_with("This machine has no highmem"));
     }
 
+    /// The ARM (2-level, VMSPLIT_3G) test kernel's layout and zones on the
+    /// virt board with 3 GiB of RAM, from its own files (RAM from 1 GiB).
+    fn arm() -> (Layout, Vec<Zone>) {
+        let mut l = layout();
+        l.arch = "arm".into();
+        (l.task_size, l.page_offset, l.high_memory) = (0xbf00_0000, 0xc000_0000, 0xf000_0000);
+        (l.vmalloc_start, l.vmalloc_end) = (0xf080_0000, 0xff80_0000);
+        (l.pkmap_base, l.pkmap_end, l.last_pkmap) = (0xbfe0_0000, 0xc000_0000, 512);
+        (l.ldt_base, l.ldt_end) = (0, 0);
+        let z = crate::zones::parse(
+            "node zone      start_pfn    spanned    present    managed       free highmem\n\
+0    Normal       262144     196608     196608     184867     181923       0\n\
+0    HighMem      458752     589823     589823     589823     587362       1\n\
+0    Movable           0          0          0          0          0       1\n",
+        )
+        .unwrap();
+        (l, z)
+    }
+
+    #[test]
+    fn what_if_on_arm_follows_arms_arithmetic() {
+        // ARM keeps 248 MiB (240 MiB of vmalloc and the 8 MiB offset) below
+        // its fixed VMALLOC_END 0xff800000, has four splits and no
+        // 2G_OPT, and its RAM starts at PHYS_OFFSET: 786431 pages, not
+        // the 1048575 the last frame number says.
+        let (l, z) = arm();
+        let w = what_if(&Census::parse(SAMPLE).unwrap(), &l, &z).unwrap();
+        assert!(w.arm);
+        assert_eq!(w.ram_bytes, 786_431 * 4096);
+        assert_eq!(w.vmalloc_reserve_bytes, 248 << 20);
+        let got: Vec<(&str, u64)> = w.splits.iter().map(|p| (p.split.as_str(), p.lowmem_bytes >> 20)).collect();
+        assert_eq!(got, [("VMSPLIT_3G", 768), ("VMSPLIT_3G_OPT", 1024), ("VMSPLIT_2G", 1792), ("VMSPLIT_1G", 2816)]);
+        assert!(w.splits[0].running && w.splits.iter().all(|p| p.available));
+        // Kernel stacks are vmalloc'ed on ARM: only the part in lowmem needs it.
+        assert_eq!(w.classes.iter().find(|c| c.class == "kstack").unwrap().needs, "as now");
+        assert!(render_what_if(&w).contains("VMSPLIT_1G"));
+    }
+
+    #[test]
+    fn what_if_on_arm_lpae_has_no_3g_opt() {
+        let (mut l, z) = arm();
+        l.paging = "3-level LPAE".into();
+        let w = what_if(&Census::parse(SAMPLE).unwrap(), &l, &z).unwrap();
+        let opt = w.splits.iter().find(|p| p.split == "VMSPLIT_3G_OPT").unwrap();
+        assert!(!opt.available);
+        assert!(render_what_if(&w).contains("depends on !ARM_LPAE"));
+    }
+
     #[test]
     fn what_if_pins_the_kernels_arithmetic() {
         // pgtable_32_areas.h and init_32.c on the sample layout (2-level,
