@@ -464,9 +464,15 @@ pub fn render_what_if(w: &WhatIf) -> String {
             verdict(p.without_highmem_margin_bytes)
         );
     }
-    s += "* the running kernel's split. \"must be in lowmem\": slab and kernel stacks wherever they are, \
+    s += if w.arm {
+        "* the running kernel's split. \"must be in lowmem\": slab wherever it is, and the reserved, \
+page-table, other and kernel-stack pages that are in lowmem now (ARM vmallocs its kernel stacks). Without \
+CONFIG_HIGHMEM, clean page cache is left out of what must fit.\n"
+    } else {
+        "* the running kernel's split. \"must be in lowmem\": slab and kernel stacks wherever they are, \
 and the reserved, page-table and other pages that are in lowmem now. Without CONFIG_HIGHMEM, \
-clean page cache is left out of what must fit.\n";
+clean page cache is left out of what must fit.\n"
+    };
     s
 }
 
