@@ -152,7 +152,8 @@ else
 		# The first range under the marker; "empty" when the next marker
 		# comes first (ARM's dump lists mapped ranges only, and its
 		# fixmap is empty between kmap_local uses).
-		first=$(awk -v m="---[ $marker ]---" 'index($0, m) { f = 1; next } f && /^---\[/ { print "empty"; exit } f && /^0x/ { split($1, a, "-"); print a[1]; exit }' $PT)
+		first=$(awk -v m="---[ $marker ]---" -v arm=$([ "$arch" = arm ] && echo 1 || echo 0) \
+			'index($0, m) { f = 1; next } arm && f && /^---\[/ { print "empty"; exit } f && /^0x/ { split($1, a, "-"); print a[1]; exit }' $PT)
 		if [ "$first" = empty ] && [ "$arch" = arm ]; then
 			continue
 		elif [ -z "$first" ] || [ "$first" = empty ]; then
