@@ -258,21 +258,27 @@ static unsigned long hmkit_kernel_pfn(unsigned long addr)
 {
 	unsigned long hpfn = -1UL;
 	bool huge;
-	pte_t *ptep = hmkit_kernel_pte(addr, &huge, &hpfn), pte;
+	pte_t *ptep = hmkit_kernel_pte(addr, &huge, &hpfn);
 
 	if (huge)
 		return hpfn;
 #ifdef CONFIG_ARM
 	{
+		/* This task's walk may miss the entry: look in init_mm's. */
 		struct page *page = vmalloc_to_page((const void *)addr);
 
+		(void)ptep;
 		return page ? page_to_pfn(page) : -1UL;
 	}
+#else
+	if (ptep) {
+		pte_t pte = ptep_get_lockless(ptep);
+
+		if (pte_present(pte))
+			return pte_pfn(pte);
+	}
+	return -1UL;
 #endif
-	if (!ptep)
-		return -1UL;
-	pte = ptep_get_lockless(ptep);
-	return pte_present(pte) ? pte_pfn(pte) : -1UL;
 }
 
 /* --- zones -------------------------------------------------------------- */
