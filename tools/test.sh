@@ -299,7 +299,10 @@ whole_suite() {
 
 	log "flavour $fl: selftests in the VM"
 	set +e
-	"${run[@]}" --out "$cap/$fl" -- sh -c "$first exec /selftests/hmkit/run_tests.sh" 2>&1 | tee "$work/suite-$fl.log"
+	# The whole suite takes 4 to 8 minutes on an idle machine (ARM's TCG
+	# is slower); the timeout is a guard against a hung guest, not a
+	# deadline for a busy host.
+	"${run[@]}" --timeout 1800 --out "$cap/$fl" -- sh -c "$first exec /selftests/hmkit/run_tests.sh" 2>&1 | tee "$work/suite-$fl.log"
 	rc=${PIPESTATUS[0]}
 	set -e
 	add_suite "$work/suite-$fl.log" "$fl"
@@ -341,7 +344,7 @@ whole_suite() {
 		first=""
 		[ -z "$matrix" ] || first="sh /selftests/hmkit/capture.sh /out $matrix_workload $matrix_mib $matrix_seconds;"
 		set +e
-		"${run[@]}" --rootfs debian --disk 1G --timeout 1200 --out "$cap/$fl" -- sh -c "$first exec \
+		"${run[@]}" --rootfs debian --disk 1G --timeout 1800 --out "$cap/$fl" -- sh -c "$first exec \
 			/selftests/hmkit/run_tests.sh hmkit_rootfs.sh hmkit_census.sh hmkit_kmaps.sh hmkit_workloads.sh" 2>&1 | tee "$work/debian-$fl.log"
 		rc=${PIPESTATUS[0]}
 		set -e

@@ -223,6 +223,30 @@ pub struct Run {
     /// What the kernel kmapped while it ran, by call site (`None` if
     /// tracing was not possible: another trace was running).
     pub kmaps: Option<kmaps::Kmaps>,
+    /// What the kernel counted of the workload's own work, from
+    /// /proc/vmstat (after minus before; [`VMSTAT`]): whether the tools got
+    /// as far as paging out or faulting in, whatever the wall time did.
+    pub vmstat_delta: BTreeMap<String, i64>,
+}
+
+/// The /proc/vmstat counters a run records the change of.
+pub const VMSTAT: [&str; 5] = ["pgfault", "pgmajfault", "pswpin", "pswpout", "pgpgout"];
+
+/// The [`VMSTAT`] counters in /proc/vmstat's text (those it has).
+pub fn parse_vmstat(text: &str) -> BTreeMap<String, i64> {
+    text.lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(' ')?;
+            if !VMSTAT.contains(&k) {
+                return None;
+            }
+            Some((k.to_string(), v.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+fn read_vmstat() -> Result<BTreeMap<String, i64>, String> {
+    std::fs::read_to_string("/proc/vmstat").map(|t| parse_vmstat(&t)).map_err(|e| format!("/proc/vmstat: {e}"))
 }
 
 /// A workload's processes and the state they need (mounts, swap) to undo.
@@ -284,7 +308,7 @@ fn start(name: &str, mib: u64, seconds: f64, dir: &Path) -> Result<Running, Stri
                 r.children.push(spawn(fio_file("pagecache", &d, mib, seconds))?);
             }
             "anon" => {
-                r.children.push(spawn(words(&format!("stress-ng --vm 1 --vm-bytes {mib}M --vm-keep --timeout {secs}s --quiet")))?);
+                r.children.push(spawn(words(&format!("stress-ng --vm 1 --vm-bytes {mib}M --vm-keep --vm-populate --timeout {secs}s --quiet")))?);
             }
             "tmpfs" => {
                 let d = std::env::temp_dir().join(format!("hmkit-tmpfs-{}", std::process::id()));
@@ -323,7 +347,7 @@ fn start(name: &str, mib: u64, seconds: f64, dir: &Path) -> Result<Running, Stri
                 // Anonymous pages pushed out to zram (MADV_PAGEOUT) and back in,
                 // beside anonymous memory that stays.
                 r.children.push(spawn(words(&format!("stress-ng --pageswap 2 --timeout {secs}s --quiet")))?);
-                r.children.push(spawn(words(&format!("stress-ng --vm 1 --vm-bytes {mib}M --vm-keep --timeout {secs}s --quiet")))?);
+                r.children.push(spawn(words(&format!("stress-ng --vm 1 --vm-bytes {mib}M --vm-keep --vm-populate --timeout {secs}s --quiet")))?);
             }
             other => return Err(format!("unknown workload '{other}'")),
         }
@@ -390,6 +414,7 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
     // A Ctrl-C stops the tools and undoes the run's mounts and swap.
     interrupt::catch()?;
     let before = sample(fs, t0)?;
+    let vmstat_before = read_vmstat()?;
     let traced = match kmaps::start(fs) {
         Ok(()) => true,
         Err(e) => {
@@ -411,10 +436,12 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
     let mut during = Vec::new();
     let result = (|| -> Result<(), String> {
         // The tools stop themselves after `seconds` (their own timeouts start
-        // a little later than t0); a signal is only for tools that overrun:
-        // in a mix run stopped at `seconds`, the after-census found the
-        // tmpfs and page-cache files of the fio jobs it had stopped gone.
-        let deadline = t0 + Duration::from_secs_f64(seconds * 1.5 + 10.0);
+        // a little later than t0, and fio lays its files out first); a
+        // signal is only for tools that hang: in a mix run stopped early,
+        // the after-census found the tmpfs and page-cache files of the fio
+        // jobs it had stopped gone. A slow guest (TCG on a busy host) takes
+        // several times `seconds`, so the guard is generous.
+        let deadline = t0 + Duration::from_secs_f64(seconds * 4.0 + 120.0);
         loop {
             if interrupt::sleep(Duration::from_secs_f64(interval)) {
                 return Err("interrupted".into());
@@ -436,10 +463,13 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
     // Tools that overran are stopped; what they made stays until after the last sample.
     end_all(&mut r.children);
     let after = result.and_then(|()| sample(fs, t0));
+    let vmstat_after = read_vmstat();
     let kmap_result = if traced { kmaps::stop(fs).and_then(|()| kmaps::Kmaps::parse(&fs.read("kmaps")?).map(Some)) } else { Ok(None) };
     stop(&mut r);
     let after = after?;
     let kmaps = kmap_result?;
+    let vmstat_after = vmstat_after?;
+    let vmstat_delta = vmstat_after.iter().filter_map(|(k, a)| Some((k.clone(), a - vmstat_before.get(k)?))).collect();
     let mut peak_delta_mib = BTreeMap::new();
     let mut after_delta_mib = BTreeMap::new();
     let mut peak_highmem_mib = BTreeMap::new();
@@ -466,6 +496,7 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
         peak_delta_mib,
         after_delta_mib,
         peak_highmem_mib,
+        vmstat_delta,
     })
 }
 
@@ -488,6 +519,10 @@ pub fn render_run(r: &Run) -> String {
         s += &format!("{class:<15} {b:>10.1} {p:>+10.1} {h:>12.1} {a:>+10.1}\n");
     }
     s += "\n\"peak +\": the most during the run minus before; \"in highmem\": that class's highmem part at its peak.\n";
+    if !r.vmstat_delta.is_empty() {
+        let v: Vec<String> = VMSTAT.iter().filter_map(|k| Some(format!("{k} +{}", r.vmstat_delta.get(*k)?))).collect();
+        s += &format!("The kernel counted (/proc/vmstat, during the run): {}\n", v.join(", "));
+    }
     if let Some(w) = &r.whatif {
         s += "\nWhat-if, at the sample with the most memory in use:\n";
         s += &census::render_what_if(w);
@@ -621,9 +656,11 @@ mod tests {
             peak_highmem_mib: CLASSES.iter().map(|c| (c.to_string(), 0.0)).collect(),
             whatif: None,
             kmaps: Some(crate::kmaps::tests::kmaps()),
+            vmstat_delta: parse_vmstat("nr_free_pages 1\npgfault 16500\npswpin 0\npswpout 7\npswpout_bogus x\n"),
         };
         let t = render_run(&r);
         assert!(t.contains("anon") && t.contains("+64.0"), "{t}");
+        assert!(t.contains("(/proc/vmstat, during the run): pgfault +16500, pswpin +0, pswpout +7\n"), "{t}");
         assert!(t.contains("What this workload kmaps") && t.contains("hmkit_kmap+0x9/0x10"), "{t}");
         let s = svg(&r, "anon");
         let texts = crate::draw::check(&s).unwrap().join("\n");
