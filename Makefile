@@ -79,6 +79,14 @@ bench:
 	$(BENCH_HMCTL) bench-report $(RESULTS)/$(BENCH_FLAVOUR)-icount.json $(RESULTS)/$(BENCH_FLAVOUR)-wall.json \
 		--markdown $(RESULTS)/$(BENCH_FLAVOUR).md --json-out $(RESULTS)/$(BENCH_FLAVOUR).json --svg $(RESULTS)/$(BENCH_FLAVOUR).svg
 
+# The bench kernels side by side, x86 and ARM, both page-table formats
+# each (one thread): instructions per op and the ratios to each kernel's
+# own mechanisms, one column per kernel, from the results/FLAVOUR.json
+# that `make bench BENCH_FLAVOUR=FLAVOUR` wrote: results/bench-compare.md.
+BENCH_COMPARE ?= bench bench-pae arm-bench arm-lpae-bench
+bench-compare:
+	$(BENCH_HMCTL) bench-compare $(foreach f,$(BENCH_COMPARE),$(f)=$(RESULTS)/$(f).json) --markdown $(RESULTS)/bench-compare.md
+
 # The instruction-count baselines of the guard in `make test`
 # (tools/bench-guard.sh), one per test flavour, in qemu/bench-baseline/.
 # Record them again after a change that is meant to change instruction
@@ -98,12 +106,13 @@ profile:
 # page-table formats: results/workloads/FLAVOUR/workload-NAME.{txt,json,svg}
 # (census before, every second during and after; what-if at the busiest
 # sample), and the census and what-if of the idle guest beside them.
+# WORKLOAD_FLAVOURS="arm arm-lpae" runs them on the armhf root.
 WORKLOAD_FLAVOURS ?= plain pae
 WORKLOAD_MIB ?= 256
 WORKLOAD_SECONDS ?= 60
 workloads:
-	qemu/mkrootfs.sh debian >/dev/null
 	for f in $(WORKLOAD_FLAVOURS); do \
+		qemu/mkrootfs.sh --flavour $$f debian >/dev/null && \
 		tools/build.sh $$f && mkdir -p $(RESULTS)/workloads/$$f && \
 		qemu/run.sh --flavour $$f --no-build --rootfs debian --disk 4G --timeout 3600 --out $(RESULTS)/workloads/$$f -- sh -c \
 			'hmctl census --svg /out/census-idle.svg >/out/census-idle.txt && hmctl whatif >/out/whatif-idle.txt && \
@@ -130,4 +139,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=i386 clean 2>/dev/null || true
 	rm -rf build
 
-.PHONY: all module kernel kernels hmctl setup run test matrix bench bench-baseline profile soak port-mutants workloads clean
+.PHONY: all module kernel kernels hmctl setup run test matrix bench bench-compare bench-baseline profile soak port-mutants workloads clean

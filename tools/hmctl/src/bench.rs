@@ -534,6 +534,64 @@ pub fn merge(icount: Option<&Report>, wall: Option<&Report>) -> Result<MergedRep
     })
 }
 
+/// Several kernels' merged reports side by side (one thread): per
+/// mechanism and kernel, the instructions per op with their ratio to the
+/// kernel's own mechanism of that kernel (`ref`), then the same ratio of
+/// the wall times. Each kernel is named by its label (make bench-compare:
+/// the flavour).
+pub fn compare_markdown(reps: &[(String, MergedReport)]) -> Result<String, String> {
+    if reps.is_empty() {
+        return Err("bench-compare needs at least one `hmctl bench-report --json-out` report".into());
+    }
+    let one = |m: &MergedReport, mech: &str| m.rows.iter().find(|r| r.threads == 1 && r.mechanism == mech).cloned();
+    let mut mechs: Vec<&str> = MECHANISMS.iter().copied().filter(|m| reps.iter().any(|(_, r)| one(r, m).is_some())).collect();
+    mechs.extend(
+        reps.iter()
+            .flat_map(|(_, r)| r.rows.iter())
+            .filter(|r| r.threads == 1 && !MECHANISMS.contains(&r.mechanism.as_str()))
+            .map(|r| r.mechanism.as_str()),
+    );
+    mechs.dedup();
+    let mut s = String::from("One thread; instructions per op from the icount runs (ratio to `ref`, the kernel's own mechanism of the same kernel), then the wall-time ratio under QEMU TCG.\n\n");
+    for (label, r) in reps {
+        s += &format!("- `{label}`: Linux {} ({} paging), icount runs: {}, wall runs: {}\n", r.kernel, r.paging,
+            r.icount_runs.map_or("none".into(), |n| n.to_string()), r.wall_runs.map_or("none".into(), |n| n.to_string()));
+    }
+    let head = |what: &str| {
+        let mut h = format!("\n| {what} | ref |");
+        for (label, _) in reps {
+            h += &format!(" {label} |");
+        }
+        h += "\n|---|---|";
+        h += &"--:|".repeat(reps.len());
+        h + "\n"
+    };
+    s += &head("instructions/op (vs ref)");
+    for m in &mechs {
+        s += &format!("| {m} | {} |", reference(m).unwrap_or("-"));
+        for (_, r) in reps {
+            s += &match one(r, m) {
+                Some(x) => match (x.instructions_per_op, x.instructions_vs_reference) {
+                    (Some(i), Some(v)) => format!(" {i:.0} ({v:.2}) |"),
+                    (Some(i), None) => format!(" {i:.0} |"),
+                    _ => " - |".into(),
+                },
+                None => " - |".into(),
+            };
+        }
+        s += "\n";
+    }
+    s += &head("wall vs ref (median)");
+    for m in mechs.iter().filter(|m| reference(m).is_some()) {
+        s += &format!("| {m} | {} |", reference(m).unwrap_or("-"));
+        for (_, r) in reps {
+            s += &format!(" {} |", fmt_ratio(one(r, m).and_then(|x| x.wall_vs_reference)));
+        }
+        s += "\n";
+    }
+    Ok(s)
+}
+
 /// The merged table as Markdown (also fine on a console).
 pub fn merged_markdown(m: &MergedReport) -> String {
     let f1 = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.0}"));
@@ -851,6 +909,26 @@ mod tests {
         assert_eq!(fmt_rate(Some(1.0)), "1.00");
         assert_eq!(fmt_rate(Some(0.000977)), "0.000977");
         assert_eq!(fmt_rate(Some(1234.5)), "1234");
+    }
+
+    #[test]
+    fn compare_puts_kernels_side_by_side() {
+        let mut i = vec![row("lowmem", 1, 100.0), row("kmap", 1, 2000.0), row("pool_miss", 1, 2400.0)];
+        set_ratios(&mut i);
+        let mut w = vec![row("lowmem", 1, 30.0), row("kmap", 1, 900.0), row("pool_miss", 1, 450.0), row("kmap", 2, 1200.0)];
+        set_ratios(&mut w);
+        let x86 = merge(Some(&report(Clock::Icount, i.clone())), Some(&report(Clock::Wall, w))).unwrap();
+        // The second kernel has no wall run and no pool_miss row.
+        let arm = merge(Some(&report(Clock::Icount, i[..2].to_vec())), None).unwrap();
+        let md = compare_markdown(&[("bench".into(), x86), ("arm-bench".into(), arm)]).unwrap();
+        assert!(md.contains("| instructions/op (vs ref) | ref | bench | arm-bench |\n|---|---|--:|--:|\n"), "{md}");
+        assert!(md.contains("| kmap | kmap | 2000 (1.00) | 2000 (1.00) |"), "{md}");
+        assert!(md.contains("| pool_miss | kmap | 2400 (1.20) | - |"), "{md}");
+        assert!(md.contains("| lowmem | - | 100 | 100 |"), "{md}");
+        assert!(md.contains("| pool_miss | kmap | 0.50 | - |"), "wall ratio: {md}");
+        assert!(!md.contains("| lowmem | - | - |"), "no wall ratio row without a ref: {md}");
+        assert!(md.contains("- `arm-bench`: Linux 6.12.118 (2-level paging), icount runs: 3, wall runs: none"), "{md}");
+        assert!(compare_markdown(&[]).is_err());
     }
 
     #[test]

@@ -209,6 +209,18 @@ enum Command {
         #[command(flatten)]
         files: ReportFiles,
     },
+    /// Several kernels' `bench-report --json-out` reports side by side
+    /// (runs on the host): one thread, instructions per op and the ratios
+    /// to the kernel's own mechanisms, one column per kernel
+    BenchCompare {
+        /// LABEL=FILE (or FILE: labelled by its name without .json), in
+        /// column order
+        #[arg(required = true)]
+        reports: Vec<String>,
+        /// Also write the table to this file (Markdown)
+        #[arg(long)]
+        markdown: Option<std::path::PathBuf>,
+    },
     /// Kernels of several VMSPLIT choices side by side (runs on the host):
     /// each one's layout and zones, and whether the what-if made on the
     /// 3G/1G kernel of the same paging predicted its lowmem and highmem,
@@ -457,6 +469,27 @@ fn run(cli: Cli) -> Result<(), String> {
             })?;
             output(json, &m, || md)
         }
+        Command::BenchCompare { reports, markdown } => {
+            let mut reps = Vec::new();
+            for a in &reports {
+                let (label, path) = match a.split_once('=') {
+                    Some((l, p)) => (l.to_string(), std::path::PathBuf::from(p)),
+                    None => {
+                        let p = std::path::PathBuf::from(a);
+                        (p.file_stem().map_or(a.clone(), |s| s.to_string_lossy().into_owned()), p)
+                    }
+                };
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let m: bench::MergedReport = serde_json::from_str(&text)
+                    .map_err(|e| format!("{}: not a `hmctl bench-report --json-out` report: {e}", path.display()))?;
+                reps.push((label, m));
+            }
+            let md = bench::compare_markdown(&reps)?;
+            if let Some(p) = &markdown {
+                write_file(p, &md)?;
+            }
+            output(json, &reps.iter().map(|(l, m)| (l.clone(), m.clone())).collect::<std::collections::BTreeMap<_, _>>(), || md)
+        }
         Command::Matrix { dirs, files, check } => {
             let loaded = dirs.iter().map(|d| matrix::load(d)).collect::<Result<Vec<_>, _>>()?;
             let m = matrix::build(&loaded, matrix::Tolerance::default());
@@ -626,6 +659,9 @@ mod tests {
         let cli = parse("bench-report /out/a.json /out/b.json --markdown r.md --json-out r.json --svg r.svg");
         assert!(matches!(cli.command, Some(Command::BenchReport { ref reports, .. }) if reports.len() == 2));
         assert!(Cli::try_parse_from(["hmctl", "bench-report"]).is_err());
+        let cli = parse("bench-compare bench=r/bench.json r/arm-bench.json --markdown c.md");
+        assert!(matches!(cli.command, Some(Command::BenchCompare { ref reports, .. }) if reports.len() == 2));
+        assert!(Cli::try_parse_from(["hmctl", "bench-compare"]).is_err());
         assert!(matches!(parse("bench-check b.json n.json --margin 5").command, Some(Command::BenchCheck { margin, .. }) if margin == 5.0));
         let cli = parse("bench --runs 5 --json-out /out/x.json --svg /out/x.svg");
         assert!(!cli.json, "--json-out is its own option");
