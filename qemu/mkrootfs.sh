@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the root filesystem that `qemu/run.sh --rootfs debian` runs commands
-# in: Debian 12 (bookworm) i386, debootstrap's minbase plus the packages
-# listed in qemu/rootfs/debian.packages (stress-ng, fio, e2fsprogs...), as
-# an ext4 image made without mounting anything (mke2fs -d).
+# in: Debian 12 (bookworm), debootstrap's minbase plus the packages listed
+# in qemu/rootfs/debian.packages (stress-ng, fio, e2fsprogs...), as an ext4
+# image made without mounting anything (mke2fs -d); i386, or its armhf twin
+# for the ARM flavours.
 #
-#   qemu/mkrootfs.sh [debian]             build it unless cached; print its path
-#   qemu/mkrootfs.sh --path [debian]      print the path it has, built or not
-#   qemu/mkrootfs.sh --rebuild [debian]   build it again (Debian's point releases)
+#   qemu/mkrootfs.sh [OPTIONS] [debian]   build it unless cached; print its path
+#     --arch i386|armhf    the Debian architecture (i386 by default)
+#     --flavour F          the architecture of kernel flavour F
+#     --path               print the path it has, built or not
+#     --rebuild            build it again (Debian's point releases)
+#
+# armhf is installed by running its own binaries: through qemu-arm-static
+# (qemu-user-static, which tools/setup.sh installs) and the kernel's
+# binfmt_misc, which this script mounts and registers qemu-arm with (from
+# Debian's /usr/lib/binfmt.d/qemu-arm.conf) when it is not there yet.
 #
 # The image is cached in ~/.cache/hmkit/rootfs/ under a name that hashes the
 # package list, the suite, the architecture and this script: when one of them
@@ -20,11 +28,13 @@
 set -euo pipefail
 . "$(dirname "$0")/../tools/lib.sh"
 
-usage() { sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
-mode=build name=debian
+mode=build name=debian arch=i386
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--arch) arch=${2:?--arch needs i386 or armhf}; shift ;;
+	--flavour) arch=$(debian_arch "$(flavour_arch "${2:?--flavour needs a flavour}")"); shift ;;
 	--path) mode=path ;;
 	--rebuild) mode=rebuild ;;
 	-h | --help) usage 0 ;;
@@ -34,9 +44,9 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ "$name" = debian ] || die "unknown root filesystem '$name' (there is only 'debian')"
+case $arch in i386 | armhf) ;; *) die "unknown architecture '$arch' (i386 or armhf)" ;; esac
 
 suite=bookworm
-arch=i386
 mirror=${HMKIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 list=$HMKIT_ROOT/qemu/rootfs/$name.packages
 # Room left free on the image for what commands write to / (the guest
@@ -71,6 +81,29 @@ for t in debootstrap mke2fs e2fsck chroot flock; do
 done
 export PATH=$PATH:/usr/sbin:/sbin
 
+# armhf binaries run on this machine through qemu-arm-static, which the
+# kernel starts for them once binfmt_misc knows it. The F flag of Debian's
+# entry opens the interpreter now, so that it works inside the chroot too.
+arm_binfmt() {
+	local bm=/proc/sys/fs/binfmt_misc conf=/usr/lib/binfmt.d/qemu-arm.conf
+	[ -f "$conf" ] || die "$conf is missing: install qemu-user-static (tools/setup.sh does), which runs armhf's binaries while debootstrap installs them"
+	if [ ! -e "$bm/register" ]; then
+		log "mounting binfmt_misc on $bm (to run armhf binaries through qemu-arm-static)"
+		as_root mount -t binfmt_misc binfmt_misc "$bm" ||
+			die "cannot mount binfmt_misc on $bm: building the armhf root needs it (run this on a machine or container that may mount it, e.g. docker run --privileged)"
+	fi
+	if [ ! -e "$bm/qemu-arm" ]; then
+		log "registering qemu-arm with binfmt_misc ($conf)"
+		grep -v '^#' "$conf" | as_root tee "$bm/register" >/dev/null ||
+			die "cannot register qemu-arm with binfmt_misc ($conf): building the armhf root needs it"
+	fi
+	grep -qx enabled "$bm/qemu-arm" || die "$bm/qemu-arm is disabled: enable it (echo 1 | tee $bm/qemu-arm)"
+	# Without F the kernel looks the interpreter up inside the chroot, where it is not.
+	grep -q '^flags:.*F' "$bm/qemu-arm" ||
+		die "$bm/qemu-arm was registered without the F flag (another package's entry?): remove it (echo -1 | tee $bm/qemu-arm) and run this again to register Debian's qemu-user-static one"
+}
+[ "$arch" = i386 ] || arm_binfmt
+
 mkdir -p "$dir"
 # One build at a time; a second caller waits, then finds the image built.
 exec 9>"$dir/.lock"
@@ -95,11 +128,13 @@ cleanup() {
 trap cleanup EXIT
 work=$(mktemp -d "$dir/build.XXXXXX")
 root=$work/root
-buildlog=$dir/$name-build.log
+buildlog=$dir/$name-$arch-build.log
 : >"$buildlog"
 
 start=$SECONDS
-log "building the $name root filesystem: Debian $suite $arch minbase + ${#pkgs[@]} packages from $mirror (1 to 3 minutes; log: $buildlog)"
+eta="1 to 3 minutes"
+[ "$arch" = i386 ] || eta="about 10 minutes: armhf's package scripts run emulated"
+log "building the $name root filesystem: Debian $suite $arch minbase + ${#pkgs[@]} packages from $mirror ($eta; log: $buildlog)"
 inc=$(IFS=,; echo "${pkgs[*]}")
 if ! as_root debootstrap --variant=minbase --arch="$arch" --include="$inc" \
 	"$suite" "$root" "$mirror" >>"$buildlog" 2>&1; then
@@ -136,7 +171,7 @@ as_root mke2fs -q -F -t ext4 -L hmkit-root -d "$root" "$tmpimg" "${size}M" >>"$b
 as_root e2fsck -fn "$tmpimg" >>"$buildlog" 2>&1 || die "the new image does not pass e2fsck -fn (see $buildlog)"
 as_root chown "$(id -u):$(id -g)" "$tmpimg"
 mv -f "$tmpimg" "$img"
-for old in "$dir/$name"-*.ext4; do
+for old in "$dir/$name"-*-"$arch"-*.ext4; do
 	[ "$old" = "$img" ] || [ ! -e "$old" ] || { log "removing the outdated $(basename "$old")"; rm -f "$old"; }
 done
 cleanup

@@ -14,7 +14,8 @@
 # COMMAND runs under the guest's /bin/sh (busybox) in /hmkit, the project
 # folder shared read-only; /out is a writable host folder (--out, default a
 # fresh temporary one) for results. Without COMMAND: `hmctl report`.
-# --rootfs debian runs COMMAND in a Debian 12 i386 userland instead (bash,
+# --rootfs debian runs COMMAND in a Debian 12 userland instead (i386, or
+# armhf for the ARM flavours; bash,
 # coreutils, stress-ng, fio...: qemu/rootfs/debian.packages), on the same
 # kernel: the initramfs loads hmkit.ko as always, mounts the ext4 image that
 # qemu/mkrootfs.sh builds (/dev/vda) with /proc, /sys, debugfs, /dev, /hmkit,
@@ -92,10 +93,10 @@ initrd=$HMKIT_BUILD/$flavour/initramfs.cpio
 rootimg=""
 if [ -n "$rootfs" ]; then
 	if [ $build = 1 ]; then
-		rootimg=$("$HMKIT_ROOT/qemu/mkrootfs.sh" "$rootfs")
+		rootimg=$("$HMKIT_ROOT/qemu/mkrootfs.sh" --flavour "$flavour" "$rootfs")
 	else
-		rootimg=$("$HMKIT_ROOT/qemu/mkrootfs.sh" --path "$rootfs")
-		[ -f "$rootimg" ] || die "$rootimg missing: build it with qemu/mkrootfs.sh $rootfs (or drop --no-build)"
+		rootimg=$("$HMKIT_ROOT/qemu/mkrootfs.sh" --flavour "$flavour" --path "$rootfs")
+		[ -f "$rootimg" ] || die "$rootimg missing: build it with qemu/mkrootfs.sh --flavour $flavour $rootfs (or drop --no-build)"
 	fi
 fi
 

@@ -62,7 +62,9 @@ flavour_fragments() {
 # arm.config (qemu/config/arm.config, the ARM twin of base.config), else
 # i386.
 flavour_arch() {
-	case " $(flavour_fragments "$1") " in
+	local fr
+	fr=$(flavour_fragments "$1") || exit 1
+	case " $fr " in
 	*" arm.config "*) echo arm ;;
 	*) echo i386 ;;
 	esac

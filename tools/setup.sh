@@ -8,8 +8,9 @@
 # ARM is built without a GCC cross compiler (gcc-arm-linux-gnueabihf
 # conflicts with gcc-multilib, which i386 needs): the kernel with LLVM=-14
 # (clang-14, lld-14, llvm-14), user space with clang-14 and lld against
-# libc6-dev-armhf-cross and libgcc-12-dev-armhf-cross. None of these
-# removes a package.
+# libc6-dev-armhf-cross and libgcc-12-dev-armhf-cross. qemu-user-static
+# runs armhf's package scripts while qemu/mkrootfs.sh builds the armhf
+# Debian root. None of these removes a package.
 #
 #   tools/setup.sh                install what is missing
 #   tools/setup.sh --write-pins   write the installed versions into tools/versions
@@ -27,7 +28,8 @@ set -euo pipefail
 PKGS=(linux-source-6.12 rustc-web rust-web-src cargo-web libclang-dev
 	flex bison bc libelf-dev libssl-dev cpio make xz-utils gcc gcc-multilib
 	qemu-system-x86 python3 ca-certificates debootstrap e2fsprogs
-	clang-14 lld-14 llvm-14 libc6-dev-armhf-cross libgcc-12-dev-armhf-cross qemu-system-arm)
+	clang-14 lld-14 llvm-14 libc6-dev-armhf-cross libgcc-12-dev-armhf-cross qemu-system-arm
+	qemu-user-static)
 
 # The guest architectures, whose static busybox is fetched.
 GUEST_ARCHES=(i386 arm)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# hmkit under a real userland: the Debian 12 i386 root of
+# hmkit under a real userland: the Debian 12 root (i386, armhf on ARM) of
 # `qemu/run.sh --rootfs debian [--disk SIZE]` (skipped anywhere else). The
 # root is ext4 on virtio-blk, hmkit's debugfs files and tools are visible in
 # it, and real workloads put page cache, anonymous memory and block I/O
@@ -21,10 +21,16 @@ mount_of() { awk -v m="$1" '$2 == m { d = $1 " " $3 } END { print d }' /proc/sel
 m=$(mount_of /)
 if [ "$m" = "/dev/vda ext4" ]; then ktap_test_pass root_is_ext4_on_vda; else hmkit_fail root_is_ext4_on_vda "/ is '$m'"; fi
 
+# Debian's architecture for the kernel's: i386 on x86-32, armhf on ARMv7.
+case $(uname -m) in
+i?86) want=i386 ;;
+armv7*) want=armhf ;;
+*) want="(none for $(uname -m))" ;;
+esac
 rel=$(cat /etc/debian_version) arch=$(dpkg --print-architecture 2>&1)
 case "$rel $arch" in
-12.*" i386") ktap_test_pass debian_12_i386 ;;
-*) hmkit_fail debian_12_i386 "debian_version '$rel', architecture '$arch'" ;;
+12.*" $want") ktap_test_pass debian_12_of_the_kernels_arch ;;
+*) hmkit_fail debian_12_of_the_kernels_arch "debian_version '$rel', architecture '$arch', kernel $(uname -m) wants $want" ;;
 esac
 
 missing=

@@ -15,9 +15,12 @@ for t in "$@"; do
 	n=$((n + 1))
 	echo "# selftests: hmkit: $t"
 	out=/tmp/ksft-$$.out
+	# settings: timeout=S for every test, timeout.TEST=S for one.
+	t_timeout=$(sed -n "s/^timeout\.$t=//p" settings 2>/dev/null)
+	t_timeout=${t_timeout:-${timeout:-300}}
 	sh "./$t" >"$out" 2>&1 &
 	pid=$!
-	(sleep "${timeout:-300}" && kill -TERM $pid 2>/dev/null) &
+	(sleep "$t_timeout" && kill -TERM $pid 2>/dev/null) &
 	watchdog=$!
 	wait $pid
 	r=$?
@@ -27,7 +30,7 @@ for t in "$@"; do
 	case $r in
 	0) echo "ok $n selftests: hmkit: $t" ;;
 	4) echo "ok $n selftests: hmkit: $t # SKIP" ;;
-	143) echo "not ok $n selftests: hmkit: $t # TIMEOUT ${timeout:-300} seconds"; rc=1 ;;
+	143) echo "not ok $n selftests: hmkit: $t # TIMEOUT $t_timeout seconds"; rc=1 ;;
 	*) echo "not ok $n selftests: hmkit: $t # exit=$r"; rc=1 ;;
 	esac
 done

@@ -551,7 +551,8 @@ pub fn compare_markdown(reps: &[(String, MergedReport)]) -> Result<String, Strin
             .filter(|r| r.threads == 1 && !MECHANISMS.contains(&r.mechanism.as_str()))
             .map(|r| r.mechanism.as_str()),
     );
-    mechs.dedup();
+    let mut seen = std::collections::HashSet::new();
+    mechs.retain(|m| seen.insert(*m));
     let mut s = String::from("One thread; instructions per op from the icount runs (ratio to `ref`, the kernel's own mechanism of the same kernel), then the wall-time ratio under QEMU TCG.\n\n");
     for (label, r) in reps {
         s += &format!("- `{label}`: Linux {} ({} paging), icount runs: {}, wall runs: {}\n", r.kernel, r.paging,

@@ -482,13 +482,17 @@ fn run(cli: Cli) -> Result<(), String> {
                 let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
                 let m: bench::MergedReport = serde_json::from_str(&text)
                     .map_err(|e| format!("{}: not a `hmctl bench-report --json-out` report: {e}", path.display()))?;
+                if reps.iter().any(|(l, _)| *l == label) {
+                    return Err(format!("two reports labelled '{label}': label them (LABEL=FILE)"));
+                }
                 reps.push((label, m));
             }
             let md = bench::compare_markdown(&reps)?;
             if let Some(p) = &markdown {
                 write_file(p, &md)?;
             }
-            output(json, &reps.iter().map(|(l, m)| (l.clone(), m.clone())).collect::<std::collections::BTreeMap<_, _>>(), || md)
+            let v: Vec<serde_json::Value> = reps.iter().map(|(l, m)| serde_json::json!({ "label": l, "report": m })).collect();
+            output(json, &v, || md)
         }
         Command::Matrix { dirs, files, check } => {
             let loaded = dirs.iter().map(|d| matrix::load(d)).collect::<Result<Vec<_>, _>>()?;

@@ -223,13 +223,16 @@ pub struct Run {
     /// What the kernel kmapped while it ran, by call site (`None` if
     /// tracing was not possible: another trace was running).
     pub kmaps: Option<kmaps::Kmaps>,
-    /// What the kernel counted of the workload's own work, from
-    /// /proc/vmstat (after minus before; [`VMSTAT`]): whether the tools got
+    /// What the kernel counted while the workload ran, from /proc/vmstat
+    /// (after minus before, system-wide; [`VMSTAT`]): whether the tools got
     /// as far as paging out or faulting in, whatever the wall time did.
     pub vmstat_delta: BTreeMap<String, i64>,
+    /// The tools still running at the hang guard, which hmctl stopped.
+    pub overran: Vec<String>,
 }
 
-/// The /proc/vmstat counters a run records the change of.
+/// The /proc/vmstat counters a run records the change of (events and
+/// pages, except pgpgout: KiB written out to block devices).
 pub const VMSTAT: [&str; 5] = ["pgfault", "pgmajfault", "pswpin", "pswpout", "pgpgout"];
 
 /// The [`VMSTAT`] counters in /proc/vmstat's text (those it has).
@@ -434,6 +437,7 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
     };
     let commands = r.children.iter().map(|(l, _)| l.clone()).collect();
     let mut during = Vec::new();
+    let mut overran = Vec::new();
     let result = (|| -> Result<(), String> {
         // The tools stop themselves after `seconds` (their own timeouts start
         // a little later than t0, and fio lays its files out first); a
@@ -455,7 +459,16 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
                     None => all_done = false,
                 }
             }
-            if all_done || Instant::now() >= deadline {
+            if all_done {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                for (line, c) in &mut r.children {
+                    if matches!(c.try_wait(), Ok(None)) {
+                        eprintln!("hmctl: `{line}` still runs {:.0} s after the start: stopping it", t0.elapsed().as_secs_f64());
+                        overran.push(line.clone());
+                    }
+                }
                 return Ok(());
             }
         }
@@ -497,6 +510,7 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
         after_delta_mib,
         peak_highmem_mib,
         vmstat_delta,
+        overran,
     })
 }
 
@@ -520,8 +534,11 @@ pub fn render_run(r: &Run) -> String {
     }
     s += "\n\"peak +\": the most during the run minus before; \"in highmem\": that class's highmem part at its peak.\n";
     if !r.vmstat_delta.is_empty() {
-        let v: Vec<String> = VMSTAT.iter().filter_map(|k| Some(format!("{k} +{}", r.vmstat_delta.get(*k)?))).collect();
-        s += &format!("The kernel counted (/proc/vmstat, during the run): {}\n", v.join(", "));
+        let v: Vec<String> = VMSTAT.iter().filter_map(|k| Some(format!("{k} {:+}", r.vmstat_delta.get(*k)?))).collect();
+        s += &format!("The kernel counted (/proc/vmstat, during the run, system-wide; pgpgout in KiB): {}\n", v.join(", "));
+    }
+    for c in &r.overran {
+        s += &format!("Stopped by hmctl, still running at the hang guard: {c}\n");
     }
     if let Some(w) = &r.whatif {
         s += "\nWhat-if, at the sample with the most memory in use:\n";
@@ -657,10 +674,12 @@ mod tests {
             whatif: None,
             kmaps: Some(crate::kmaps::tests::kmaps()),
             vmstat_delta: parse_vmstat("nr_free_pages 1\npgfault 16500\npswpin 0\npswpout 7\npswpout_bogus x\n"),
+            overran: vec!["fio --name=x".into()],
         };
         let t = render_run(&r);
         assert!(t.contains("anon") && t.contains("+64.0"), "{t}");
-        assert!(t.contains("(/proc/vmstat, during the run): pgfault +16500, pswpin +0, pswpout +7\n"), "{t}");
+        assert!(t.contains("system-wide; pgpgout in KiB): pgfault +16500, pswpin +0, pswpout +7\n"), "{t}");
+        assert!(t.contains("Stopped by hmctl, still running at the hang guard: fio --name=x\n"), "{t}");
         assert!(t.contains("What this workload kmaps") && t.contains("hmkit_kmap+0x9/0x10"), "{t}");
         let s = svg(&r, "anon");
         let texts = crate::draw::check(&s).unwrap().join("\n");
