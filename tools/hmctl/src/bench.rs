@@ -582,6 +582,9 @@ pub fn compare_markdown(reps: &[(String, MergedReport)]) -> Result<String, Strin
         }
         s += "\n";
     }
+    if reps.iter().all(|(_, r)| r.wall_runs.is_none()) {
+        return Ok(s);
+    }
     s += &head("wall vs ref (median)");
     for m in mechs.iter().filter(|m| reference(m).is_some()) {
         s += &format!("| {m} | {} |", reference(m).unwrap_or("-"));
