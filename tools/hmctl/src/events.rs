@@ -87,18 +87,24 @@ impl PerOp {
     }
 }
 
-/// Parses /proc/vmstat's `name value` lines for the four TLB counters.
-pub fn parse_vmstat(text: &str) -> [Option<u64>; 4] {
-    let mut v = [None; 4];
+/// Parses /proc/vmstat's `name value` lines for the counters `names`, in
+/// that order (`None` for one it does not have).
+pub fn vmstat_counters<const N: usize>(text: &str, names: &[&str; N]) -> [Option<u64>; N] {
+    let mut v = [None; N];
     for line in text.lines() {
         let mut w = line.split_whitespace();
         if let (Some(name), Some(value)) = (w.next(), w.next()) {
-            if let Some(i) = VMSTAT.iter().position(|n| *n == name) {
+            if let Some(i) = names.iter().position(|n| *n == name) {
                 v[i] = value.parse().ok();
             }
         }
     }
     v
+}
+
+/// Parses /proc/vmstat for the four TLB counters.
+pub fn parse_vmstat(text: &str) -> [Option<u64>; 4] {
+    vmstat_counters(text, &VMSTAT)
 }
 
 /// Sums row `label` (e.g. `CAL`) of /proc/interrupts over the CPU columns

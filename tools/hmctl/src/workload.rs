@@ -235,21 +235,19 @@ pub struct Run {
 /// pages, except pgpgout: KiB written out to block devices).
 pub const VMSTAT: [&str; 5] = ["pgfault", "pgmajfault", "pswpin", "pswpout", "pgpgout"];
 
-/// The [`VMSTAT`] counters in /proc/vmstat's text (those it has).
-pub fn parse_vmstat(text: &str) -> BTreeMap<String, i64> {
-    text.lines()
-        .filter_map(|l| {
-            let (k, v) = l.split_once(' ')?;
-            if !VMSTAT.contains(&k) {
-                return None;
-            }
-            Some((k.to_string(), v.trim().parse().ok()?))
-        })
-        .collect()
+fn read_vmstat() -> Result<[Option<u64>; VMSTAT.len()], String> {
+    std::fs::read_to_string("/proc/vmstat")
+        .map(|t| crate::events::vmstat_counters(&t, &VMSTAT))
+        .map_err(|e| format!("/proc/vmstat: {e}"))
 }
 
-fn read_vmstat() -> Result<BTreeMap<String, i64>, String> {
-    std::fs::read_to_string("/proc/vmstat").map(|t| parse_vmstat(&t)).map_err(|e| format!("/proc/vmstat: {e}"))
+/// After minus before, per [`VMSTAT`] counter both readings have.
+fn vmstat_delta(before: &[Option<u64>], after: &[Option<u64>]) -> BTreeMap<String, i64> {
+    VMSTAT
+        .iter()
+        .zip(before.iter().zip(after))
+        .filter_map(|(k, (b, a))| Some((k.to_string(), (*a)? as i64 - (*b)? as i64)))
+        .collect()
 }
 
 /// A workload's processes and the state they need (mounts, swap) to undo.
@@ -482,7 +480,7 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
     let after = after?;
     let kmaps = kmap_result?;
     let vmstat_after = vmstat_after?;
-    let vmstat_delta = vmstat_after.iter().filter_map(|(k, a)| Some((k.clone(), a - vmstat_before.get(k)?))).collect();
+    let vmstat_delta = vmstat_delta(&vmstat_before, &vmstat_after);
     let mut peak_delta_mib = BTreeMap::new();
     let mut after_delta_mib = BTreeMap::new();
     let mut peak_highmem_mib = BTreeMap::new();
@@ -673,7 +671,10 @@ mod tests {
             peak_highmem_mib: CLASSES.iter().map(|c| (c.to_string(), 0.0)).collect(),
             whatif: None,
             kmaps: Some(crate::kmaps::tests::kmaps()),
-            vmstat_delta: parse_vmstat("nr_free_pages 1\npgfault 16500\npswpin 0\npswpout 7\npswpout_bogus x\n"),
+            vmstat_delta: vmstat_delta(
+                &crate::events::vmstat_counters("pgfault 100\npswpin 3\npswpout 0\n", &VMSTAT),
+                &crate::events::vmstat_counters("nr_free_pages 1\npgfault 16600\npswpin 3\npswpout 7\npswpout_bogus x\n", &VMSTAT),
+            ),
             overran: vec!["fio --name=x".into()],
         };
         let t = render_run(&r);
