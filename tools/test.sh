@@ -521,11 +521,11 @@ done
 # The what-if of each 3G/1G kernel against the real boot of each split
 # of the same paging (hmctl matrix, on the host), unless --flavour chose
 # the flavours.
-# (x86 only: the matrix is x86-32's splits.)
+# (ARM kernels are rows of their own: hmctl matrix takes a split's
+# reference from its own architecture.)
 dirs=()
 for d in "$cap"/*/; do
 	[ -s "$d/layout.json" ] || continue
-	[ "$(flavour_arch "$(basename "$d")")" = i386 ] || continue
 	dirs+=("${d%/}")
 done
 if [ -n "$matrix" ] || [ ${#split_flavours[@]} -gt 0 ]; then

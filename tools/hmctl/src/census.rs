@@ -111,6 +111,36 @@ impl Census {
         (pages * self.page_size) as f64 / (1 << 20) as f64
     }
 
+    /// Each class at its peak over `samples`, zone by zone: the most pages
+    /// a class held in a zone at any sample (free and pcp: the fewest). A
+    /// workload's classes peak at different moments (slab grows while the
+    /// page cache is dropped), so the peaks of two runs of it compare class
+    /// by class where their busiest samples, caught at different phases,
+    /// do not. Its rows need not add up to their spanned pages. None
+    /// without samples; an error when the samples' zones differ.
+    pub fn peak<'a>(samples: impl IntoIterator<Item = &'a Census>) -> Result<Option<Census>, String> {
+        let mut it = samples.into_iter();
+        let Some(first) = it.next() else { return Ok(None) };
+        let mut p = first.clone();
+        for s in it {
+            let names = |c: &Census| c.zones.iter().map(|z| z.zone.clone()).collect::<Vec<_>>();
+            if names(s) != names(&p) || s.page_size != p.page_size {
+                return Err(format!("census peak: samples of different zones ({:?} and {:?})", names(&p), names(s)));
+            }
+            for (pz, sz) in p.zones.iter_mut().chain([&mut p.total]).zip(s.zones.iter().chain([&s.total])) {
+                for (class, v) in &sz.classes {
+                    let e = pz.classes.entry(class.clone()).or_insert(*v);
+                    *e = if matches!(class.as_str(), "free" | "pcp") { (*e).min(*v) } else { (*e).max(*v) };
+                }
+                pz.pkmap = pz.pkmap.max(sz.pkmap);
+            }
+            p.walk_ns = p.walk_ns.max(s.walk_ns);
+            p.task_stack_frames = p.task_stack_frames.max(s.task_stack_frames);
+            p.vmalloc_mapped_frames = p.vmalloc_mapped_frames.max(s.vmalloc_mapped_frames);
+        }
+        Ok(Some(p))
+    }
+
     /// Highmem zones' rows summed, and the others' (lowmem).
     pub fn low_high(&self) -> (ZoneCensus, ZoneCensus) {
         let mut low = ZoneCensus { zone: "lowmem".into(), ..Default::default() };
@@ -501,6 +531,30 @@ total        786431     682900        150      41000      30000        100      
         let bad = SAMPLE.replace("40000      20000", "40001      20000");
         assert!(Census::parse(&bad).unwrap_err().contains("add up"));
         assert!(Census::parse(&SAMPLE.replace(" pkmap\n", "\n")).is_err());
+    }
+
+    #[test]
+    fn peaks_each_class_on_its_own() {
+        let a = Census::parse(SAMPLE).unwrap();
+        // A later sample: the page cache dropped, slab grown, less free.
+        let b = Census::parse(
+            &SAMPLE
+                .replace("180000        100       1000      10000", "170000        100       1000       9000")
+                .replace("12000        212", "23000        212")
+                .replace("682900        150      41000      30000", "672900        150      41000      29000")
+                .replace("12005        212", "23005        212"),
+        )
+        .unwrap();
+        let p = Census::peak([&a, &b]).unwrap().unwrap();
+        let normal = &p.zones[1];
+        assert_eq!((normal.get("file_clean"), normal.get("slab"), normal.get("free")), (10000, 23000, 170000));
+        assert_eq!((p.total.get("file_clean"), p.total.get("slab")), (30000, 23005));
+        // Neither sample alone has both peaks.
+        assert!(a.zones[1].get("slab") < 23000 && b.zones[1].get("file_clean") < 10000);
+        assert_eq!(Census::peak(std::iter::empty()).unwrap(), None);
+        let mut other = a.clone();
+        other.zones.pop();
+        assert!(Census::peak([&a, &other]).unwrap_err().contains("different zones"));
     }
 
     #[test]

@@ -43,8 +43,8 @@ pub struct Loaded {
     pub whatif: Option<WhatIf>,
     pub explain: Option<Vec<Verdict>>,
     pub suite: Option<String>,
-    /// The workload's name and size, and its census at the sample with
-    /// the most memory in use.
+    /// The workload's name and size, and each class at its peak over the
+    /// run (`Census::peak`).
     pub workload: Option<(String, u64, Census)>,
 }
 
@@ -89,8 +89,8 @@ pub fn load(dir: &Path) -> Result<Loaded, String> {
     let workload = match workloads.first() {
         Some(p) => {
             let r: RunFile = read_json(p)?;
-            let busiest = r.during.into_iter().chain([r.after]).max_by_key(|s| s.census.total.used()).map(|s| s.census);
-            busiest.map(|c| (r.workload, r.mib, c))
+            let peak = Census::peak(r.during.iter().chain([&r.after]).map(|s| &s.census)).map_err(|e| format!("{}: {e}", p.display()))?;
+            peak.map(|c| (r.workload, r.mib, c))
         }
         None => None,
     };
@@ -111,13 +111,18 @@ pub fn split_name(page_offset: u64) -> String {
     census::SPLITS.iter().find(|(_, po)| *po == page_offset).map_or_else(|| format!("PAGE_OFFSET {page_offset:#x}"), |(n, _)| n.to_string())
 }
 
-/// Lowmem and highmem of a boot, as its zones span them: lowmem ends at
-/// max_low_pfn (the end of the last lowmem zone), highmem is the rest of
-/// the span of RAM.
+/// Lowmem and highmem of a boot, as its zones span them: lowmem runs from
+/// the start of RAM to max_low_pfn (the end of the last lowmem zone),
+/// highmem is the rest of the span of RAM. RAM starts at the first zone's
+/// first frame rounded down to a MiB: x86's DMA zone starts at frame 1
+/// (firmware keeps frame 0), ARM's RAM at PHYS_OFFSET (1 GiB on `virt`).
 pub fn measured(zones: &[Zone], page_size: u64) -> (u64, u64) {
-    let low_end = zones.iter().filter(|z| !z.highmem && z.spanned > 0).map(|z| z.start_pfn + z.spanned).max().unwrap_or(0);
+    let populated = || zones.iter().filter(|z| z.spanned > 0);
+    let mib_frames = ((1u64 << 20) / page_size.max(1)).max(1);
+    let base = populated().map(|z| z.start_pfn).min().unwrap_or(0) / mib_frames * mib_frames;
+    let low_end = populated().filter(|z| !z.highmem).map(|z| z.start_pfn + z.spanned).max().unwrap_or(base);
     let high = zones.iter().filter(|z| z.highmem).map(|z| z.spanned).sum::<u64>();
-    (low_end * page_size, high * page_size)
+    (low_end.saturating_sub(base) * page_size, high * page_size)
 }
 
 /// Classes of frames that stay where they are: reserved frames (and
@@ -168,7 +173,7 @@ pub struct ClassRow {
 pub struct WorkloadRow {
     pub workload: String,
     pub mib: u64,
-    /// Memory in use (all but free and per-CPU free) at the busiest sample.
+    /// Memory in use (all but free and per-CPU free): the classes' peaks summed.
     pub used_bytes: u64,
     pub lowmem_used_bytes: u64,
     pub highmem_used_bytes: u64,
@@ -195,6 +200,9 @@ pub struct ExplainRow {
 pub struct Row {
     pub flavour: String,
     pub split: String,
+    /// `x86` or `arm`: a split's reference is a 3G/1G kernel of the same
+    /// architecture and paging.
+    pub arch: String,
     pub paging: String,
     pub page_offset: u64,
     pub ram_bytes: u64,
@@ -230,7 +238,7 @@ pub fn build(all: &[Loaded], tol: Tolerance) -> Matrix {
         .map(|x| {
             let ps = x.layout.page_size;
             let (lowmem, highmem) = measured(&x.zones, ps);
-            let reference = all.iter().find(|r| is_ref(r) && r.layout.paging == x.layout.paging);
+            let reference = all.iter().find(|r| is_ref(r) && r.layout.arch == x.layout.arch && r.layout.paging == x.layout.paging);
             let predicted = reference.and_then(|r| r.whatif.as_ref()).and_then(|w| w.splits.iter().find(|s| s.page_offset == x.layout.page_offset));
             let other_reference = reference.filter(|r| !std::ptr::eq(*r, x));
             let workload = x.workload.as_ref().map(|(name, mib, c)| {
@@ -291,6 +299,7 @@ pub fn build(all: &[Loaded], tol: Tolerance) -> Matrix {
             Row {
                 flavour: x.flavour.clone(),
                 split: split_name(x.layout.page_offset),
+                arch: x.layout.arch.clone(),
                 paging: x.layout.paging.clone(),
                 page_offset: x.layout.page_offset,
                 ram_bytes: lowmem + highmem,
@@ -345,20 +354,21 @@ pub fn markdown(m: &Matrix) -> String {
     let t = &m.tolerance;
     let mut s = String::from("# hmkit: every VMSPLIT, side by side\n\n");
     s += "Each kernel booted with the same RAM. Sizes in MiB. \"what-if\": what `hmctl whatif` on the 3G/1G kernel \
-of the same paging predicted for this split; right when lowmem and highmem are both within ";
+of the same architecture and paging predicted for this split; right when lowmem and highmem are both within ";
     s += &format!("{} of it.\n\n", human(t.zone_bytes));
-    s += "| flavour | split | paging | PAGE_OFFSET | RAM | lowmem | highmem | what-if lowmem / highmem | vmalloc | pkmap | explain | suite |\n";
-    s += "|---|---|---|---|---:|---:|---:|---|---:|---|---|---|\n";
+    s += "| flavour | split | arch | paging | PAGE_OFFSET | RAM | lowmem | highmem | what-if lowmem / highmem | vmalloc | pkmap | explain | suite |\n";
+    s += "|---|---|---|---|---|---:|---:|---:|---|---:|---|---|---|\n";
     for r in &m.rows {
         let predicted = match (r.predicted_lowmem_bytes, r.predicted_highmem_bytes) {
             (Some(l), Some(h)) => format!("{} / {} from {}: {}", mib(l), mib(h), r.reference.as_deref().unwrap_or("?"), right(r.zones_right)),
-            _ => "no 3G/1G kernel of this paging".into(),
+            _ => "no 3G/1G kernel of this architecture and paging".into(),
         };
         let explain = r.explain.as_ref().map_or("-".into(), |e| format!("{} hold, {} differ", e.holds, e.differs));
         s += &format!(
-            "| {} | {} | {} | {:#010x} | {} | {} | {} | {} | {} | {} slots, {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {:#010x} | {} | {} | {} | {} | {} | {} slots, {} | {} | {} |\n",
             r.flavour,
             r.split,
+            r.arch,
             r.paging,
             r.page_offset,
             mib(r.ram_bytes),
@@ -379,7 +389,8 @@ of the same paging predicted for this split; right when lowmem and highmem are b
             first.workload, first.mib
         );
         s += &format!(
-            "At each kernel's busiest sample. The prediction takes the 3G/1G kernel's census: slab and kernel stacks need \
+            "Each class at its own peak over the run (classes peak at different moments: slab grows while the page cache \
+is dropped), so \"in use\" is the sum of the peaks. The prediction takes the 3G/1G kernel's census: slab and kernel stacks need \
 lowmem wherever they are; every other class keeps what it has in lowmem, plus its share of what the split's highmem \
 cannot hold. Right when within {} or {:.0}% of the prediction, whichever is more.\n\n",
             human(t.class_bytes),
@@ -633,6 +644,9 @@ mod tests {
     fn measures_lowmem_to_the_end_of_the_last_lowmem_zone() {
         let z = [zone("DMA", 1, 4095, false), zone("Normal", 4096, 500_000, false), zone("HighMem", 504_096, 282_336, true), zone("Movable", 0, 0, false)];
         assert_eq!(measured(&z, 4096), (504_096 * 4096, 282_336 * 4096));
+        // ARM's RAM starts at PHYS_OFFSET: 768 MiB of lowmem from 1 GiB.
+        let z = [zone("Normal", 262_144, 196_608, false), zone("HighMem", 458_752, 589_824, true), zone("Movable", 0, 0, false)];
+        assert_eq!(measured(&z, 4096), (768 << 20, 2304 << 20));
     }
 
     #[test]
@@ -675,7 +689,7 @@ mod tests {
         let slab = w.classes.iter().find(|c| c.class == "slab").unwrap();
         assert!(slab.predicted_lowmem_bytes > 10 * MIB && slab.measured_lowmem_bytes > 10 * MIB, "{slab:?}");
         let md = markdown(&m);
-        assert!(md.contains("| plain-2g-opt | VMSPLIT_2G_OPT |") && md.contains("user_kernel_split_3g_1g"), "{md}");
+        assert!(md.contains("| plain-2g-opt | VMSPLIT_2G_OPT | x86 | 2-level |") && md.contains("user_kernel_split_3g_1g"), "{md}");
         crate::draw::check(&svg(&m, "matrix")).unwrap();
         // A what-if 2 MiB off is wrong, and says so.
         let w = all[0].whatif.as_mut().unwrap();
@@ -699,6 +713,28 @@ mod tests {
         all.remove(0);
         let (lines, ok) = check_lines(&build(&all, Tolerance::default()));
         assert!(!ok && lines[0].contains("no what-if"), "{lines:?}");
+    }
+
+    /// Captures of `make matrix` (pae and pae-2g, the mix workload cut to
+    /// its busiest sample, its slab peak and its end, tools/testdata/matrix-phases/):
+    /// pae-2g's busiest sample came in the mix's first phase, with 16 MiB of
+    /// slab, the reference's in its last, with 38. Class peaks compare them.
+    #[test]
+    fn compares_each_class_at_its_peak_not_at_the_busiest_sample() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/matrix-phases");
+        let all: Vec<Loaded> = ["pae", "pae-2g"].iter().map(|f| load(&root.join(f)).unwrap()).collect();
+        let m = build(&all, Tolerance::default());
+        let w = m.rows[1].workload.as_ref().unwrap();
+        let slab = w.classes.iter().find(|c| c.class == "slab").unwrap();
+        assert!(slab.predicted_lowmem_bytes > 35 * MIB && slab.measured_lowmem_bytes > 35 * MIB, "{slab:?}");
+        assert_eq!(w.right, Some(true), "{:?}", w.classes);
+        // At the busiest sample the same captures disagree by 22 MiB of slab.
+        let busiest = |l: &Loaded| {
+            let r: RunFile = read_json(&root.join(&l.flavour).join("workload-mix.json")).unwrap();
+            let b = r.during.into_iter().chain([r.after]).max_by_key(|s| s.census.total.used()).unwrap();
+            b.census.low_high().0.get("slab") * 4096
+        };
+        assert!(busiest(&all[0]) - busiest(&all[1]) > 20 * MIB);
     }
 
     #[test]
