@@ -40,6 +40,15 @@ done
 if [ -n "$matrix" ]; then
 	[ ${#flavours[@]} = 0 ] || die "--matrix runs every @matrix flavour: give no --flavour"
 	mapfile -t flavours < <(flavours_in matrix)
+	# MATRIX_ARCH (i386 or arm): only that architecture's kernels.
+	if [ -n "${MATRIX_ARCH:-}" ]; then
+		mine=()
+		for fl in "${flavours[@]}"; do
+			[ "$(flavour_arch "$fl")" != "$MATRIX_ARCH" ] || mine+=("$fl")
+		done
+		[ ${#mine[@]} -gt 0 ] || die "MATRIX_ARCH is i386 or arm (or empty for both), not \"$MATRIX_ARCH\""
+		flavours=("${mine[@]}")
+	fi
 	read -r matrix_workload matrix_mib matrix_seconds <<<"${MATRIX_WORKLOAD:-mix 128 10}"
 	[[ "${matrix_mib:-}" =~ ^[0-9]+$ ]] && [[ "${matrix_seconds:-}" =~ ^[0-9]+$ ]] ||
 		die "MATRIX_WORKLOAD is \"NAME MIB SECONDS\" (e.g. \"mix 128 10\"), not \"${MATRIX_WORKLOAD:-}\""
