@@ -237,6 +237,9 @@ pub struct Row {
 pub struct Report {
     pub clock: Clock,
     pub kernel: String,
+    /// `x86` or `arm` (reports from before ARM have none: x86).
+    #[serde(default = "crate::layout::x86")]
+    pub arch: String,
     pub paging: String,
     pub cpus: usize,
     pub rows: Vec<Row>,
@@ -369,7 +372,25 @@ pub fn fmt_ratio(v: Option<f64>) -> String {
     v.map_or("-".into(), |x| format!("{x:.2}"))
 }
 
-/// What the columns mean, printed under every table.
+/// What the event columns mean on `arch`, printed under every table.
+pub fn notes(arch: &str) -> &'static str {
+    if arch == "arm" {
+        ARM_NOTES
+    } else {
+        NOTES
+    }
+}
+
+/// On ARMv7 the kernel counts none of these events.
+pub const ARM_NOTES: &str = "\
+events per op: none on ARMv7. The TLB counters of /proc/vmstat come with CONFIG_DEBUG_TLBFLUSH, which is x86's, and
+the kernel's own range flushes (flush_tlb_kernel_range) are broadcast by the CPU (TLBIMVAIS, ARMv7's multiprocessing
+extensions), not sent as IPIs, so the kernel's columns are empty. hmkit's pool flushes with on_each_cpu +
+local_flush_tlb_kernel_page/local_flush_tlb_all (flush_tlb_kernel_range is not exported to modules); the `hmkit`
+column is the pool's own count (for kmap and kmap_hit: pkmap wraps hmkit saw).
+";
+
+/// What the columns mean on x86, printed under every table.
 pub const NOTES: &str = "\
 events per op, counted by the kernel during the timed loops (its /proc/vmstat counters with CONFIG_DEBUG_TLBFLUSH
 and /proc/interrupts counts, all CPUs, read by hmkit right around each loop):
@@ -426,7 +447,7 @@ pub fn table(rep: &Report) -> String {
         );
     }
     s += &format!("\nmedian/min/max: {} over {} run(s); /lowm, /ref: median over lowmem's and over ref's.\n", rep.clock.unit(), rep.rows.first().map_or(0, |r| r.runs));
-    s += NOTES;
+    s += notes(&rep.arch);
     s
 }
 
@@ -457,6 +478,8 @@ pub struct Merged {
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct MergedReport {
     pub kernel: String,
+    #[serde(default = "crate::layout::x86")]
+    pub arch: String,
     pub paging: String,
     pub cpus: usize,
     /// The CPUs of the icount run (make bench: 1).
@@ -525,6 +548,7 @@ pub fn merge(icount: Option<&Report>, wall: Option<&Report>) -> Result<MergedRep
     }
     Ok(MergedReport {
         kernel: first.kernel.clone(),
+        arch: first.arch.clone(),
         paging: first.paging.clone(),
         cpus: wall.unwrap_or(first).cpus,
         icount_cpus: icount.map(|r| r.cpus),
@@ -636,7 +660,7 @@ pub fn merged_markdown(m: &MergedReport) -> String {
         );
     }
     s += "\nEvents per op come from the wall run where there is one: it has every CPU, so the IPIs between them show.\n\n```\n";
-    s += NOTES;
+    s += notes(&m.arch);
     s += "```\n";
     s
 }
@@ -820,7 +844,7 @@ mod tests {
     }
 
     fn report(clock: Clock, rows: Vec<Row>) -> Report {
-        Report { clock, kernel: "6.12.118".into(), paging: "2-level".into(), cpus: 2, rows }
+        Report { clock, kernel: "6.12.118".into(), arch: "x86".into(), paging: "2-level".into(), cpus: 2, rows }
     }
 
     #[test]
@@ -933,6 +957,12 @@ mod tests {
         assert!(!md.contains("| lowmem | - | - |"), "no wall ratio row without a ref: {md}");
         assert!(md.contains("- `arm-bench`: Linux 6.12.118 (2-level paging), icount runs: 3, wall runs: none"), "{md}");
         assert!(compare_markdown(&[]).is_err());
+        // An ARM kernel's tables say why its event columns are empty.
+        let mut a = report(Clock::Icount, i);
+        a.arch = "arm".into();
+        assert!(table(&a).contains("events per op: none on ARMv7") && !table(&a).contains("invlpg"));
+        assert!(merged_markdown(&merge(Some(&a), None).unwrap()).contains("none on ARMv7"));
+        assert!(table(&report(Clock::Icount, vec![])).contains("single-page invlpg"));
     }
 
     #[test]

@@ -119,7 +119,7 @@ impl Layout {
     }
 }
 
-fn x86() -> String {
+pub fn x86() -> String {
     "x86".into()
 }
 

@@ -433,10 +433,17 @@ fn run(cli: Cli) -> Result<(), String> {
             let v = Version::parse(&fs.read("version")?)?;
             let cmdline = std::fs::read_to_string("/proc/cmdline").map_err(|e| format!("/proc/cmdline: {e}"))?;
             let rows = bench::bench(&fs, runs.max(1), &threads, how)?;
+            let arch = crate::layout::Layout::parse(&fs.read("layout")?)?.arch;
             let rep = bench::Report {
                 clock: bench::Clock::from_cmdline(&cmdline),
                 kernel: v.kernel,
-                paging: if v.pae { "PAE" } else { "2-level" }.into(),
+                paging: match (v.pae, arch.as_str()) {
+                    (false, _) => "2-level",
+                    (true, "arm") => "LPAE",
+                    (true, _) => "PAE",
+                }
+                .into(),
+                arch,
                 cpus,
                 rows,
             };

@@ -229,6 +229,43 @@ pub struct Run {
     pub vmstat_delta: BTreeMap<String, i64>,
     /// The tools still running at the hang guard, which hmctl stopped.
     pub overran: Vec<String>,
+    /// The swap workload's zram device, read after its tools ended and
+    /// before its reset.
+    pub zram: Option<Zram>,
+}
+
+/// What zram counted of its device (`/sys/block/zramN/mm_stat`;
+/// Documentation/admin-guide/blockdev/zram.rst): its memory is zsmalloc's
+/// pool, so `mem_used_max` bounds the census's zsmalloc pages.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Zram {
+    /// Bytes stored, uncompressed.
+    pub orig_data_size: u64,
+    /// Bytes stored, compressed.
+    pub compr_data_size: u64,
+    /// Bytes of memory its pool holds now, and held at most.
+    pub mem_used_total: u64,
+    pub mem_used_max: u64,
+    /// Pages stored as one repeated word, without pool memory.
+    pub same_pages: u64,
+    /// Pages stored uncompressed (they did not compress).
+    pub huge_pages: u64,
+}
+
+impl Zram {
+    /// The first line of mm_stat: orig_data_size compr_data_size
+    /// mem_used_total mem_limit mem_used_max same_pages pages_compacted
+    /// huge_pages (and, on newer kernels, huge_pages_since).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let f: Vec<u64> = text
+            .split_whitespace()
+            .map(|w| w.parse::<u64>().map_err(|e| format!("zram mm_stat: '{w}': {e}")))
+            .collect::<Result<_, _>>()?;
+        if f.len() < 8 {
+            return Err(format!("zram mm_stat: {} fields, want at least 8: {text:?}", f.len()));
+        }
+        Ok(Zram { orig_data_size: f[0], compr_data_size: f[1], mem_used_total: f[2], mem_used_max: f[4], same_pages: f[5], huge_pages: f[7] })
+    }
 }
 
 /// The /proc/vmstat counters a run records the change of (events and
@@ -476,7 +513,14 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
     let after = result.and_then(|()| sample(fs, t0));
     let vmstat_after = read_vmstat();
     let kmap_result = if traced { kmaps::stop(fs).and_then(|()| kmaps::Kmaps::parse(&fs.read("kmaps")?).map(Some)) } else { Ok(None) };
+    // zram counts until its reset, which stop() does.
+    let zram = if name == "swap" {
+        std::fs::read_to_string("/sys/block/zram0/mm_stat").map_err(|e| format!("/sys/block/zram0/mm_stat: {e}")).and_then(|t| Zram::parse(&t)).map(Some)
+    } else {
+        Ok(None)
+    };
     stop(&mut r);
+    let zram = zram?;
     let after = after?;
     let kmaps = kmap_result?;
     let vmstat_after = vmstat_after?;
@@ -509,6 +553,7 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
         peak_highmem_mib,
         vmstat_delta,
         overran,
+        zram,
     })
 }
 
@@ -537,6 +582,21 @@ pub fn render_run(r: &Run) -> String {
     }
     for c in &r.overran {
         s += &format!("Stopped by hmctl, still running at the hang guard: {c}\n");
+    }
+    if let Some(z) = &r.zram {
+        let ps = r.before.census.page_size.max(1);
+        let peak_pages = (r.peak_delta_mib.get("zsmalloc").copied().unwrap_or(0.0) * (1u64 << 20) as f64 / ps as f64).round() as i64;
+        s += &format!(
+            "zram0 (mm_stat, read before its reset): most memory used {} pages ({} KiB), the census's zsmalloc peak {:+} pages; \
+{} KiB stored in {} KiB, {} same-filled pages, {} huge pages\n",
+            z.mem_used_max / ps,
+            z.mem_used_max >> 10,
+            peak_pages,
+            z.orig_data_size >> 10,
+            z.compr_data_size >> 10,
+            z.same_pages,
+            z.huge_pages
+        );
     }
     if let Some(w) = &r.whatif {
         s += "\nWhat-if, at the sample with the most memory in use:\n";
@@ -676,11 +736,15 @@ mod tests {
                 &crate::events::vmstat_counters("nr_free_pages 1\npgfault 16600\npswpin 3\npswpout 7\npswpout_bogus x\n", &VMSTAT),
             ),
             overran: vec!["fio --name=x".into()],
+            zram: Some(Zram::parse("118784 3072 28672 0 32768 5 0 1 0\n").unwrap()),
         };
         let t = render_run(&r);
         assert!(t.contains("anon") && t.contains("+64.0"), "{t}");
         assert!(t.contains("system-wide; pgpgout in KiB): pgfault +16500, pswpin +0, pswpout +7\n"), "{t}");
         assert!(t.contains("Stopped by hmctl, still running at the hang guard: fio --name=x\n"), "{t}");
+        assert!(t.contains("zram0 (mm_stat, read before its reset): most memory used 8 pages (32 KiB), the census's zsmalloc peak +0 pages; 116 KiB stored in 3 KiB, 5 same-filled pages, 1 huge pages\n"), "{t}");
+        assert!(Zram::parse("1 2 3").unwrap_err().contains("3 fields"));
+        assert!(Zram::parse("1 2 3 4 x 6 7 8").unwrap_err().contains("'x'"));
         assert!(t.contains("What this workload kmaps") && t.contains("hmkit_kmap+0x9/0x10"), "{t}");
         let s = svg(&r, "anon");
         let texts = crate::draw::check(&s).unwrap().join("\n");
