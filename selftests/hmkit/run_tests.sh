@@ -18,13 +18,18 @@ for t in "$@"; do
 	# settings: timeout=S for every test, timeout.TEST=S for one.
 	t_timeout=$(sed -n "s/^timeout\.$t=//p" settings 2>/dev/null)
 	t_timeout=${t_timeout:-${timeout:-300}}
-	sh "./$t" >"$out" 2>&1 &
+	# Each test leads a process group of its own (setsid), so that a
+	# timeout ends what it started too (a fio or stress-ng it was waiting
+	# for would run on into the next test), and nothing it left behind
+	# outlives it.
+	setsid sh "./$t" >"$out" 2>&1 &
 	pid=$!
-	(sleep "$t_timeout" && kill -TERM $pid 2>/dev/null) &
+	(sleep "$t_timeout" && kill -TERM -$pid 2>/dev/null) &
 	watchdog=$!
 	wait $pid
 	r=$?
 	kill $watchdog 2>/dev/null
+	kill -KILL -$pid 2>/dev/null
 	sed 's/^/# /' "$out"
 	rm -f "$out"
 	case $r in
