@@ -73,6 +73,17 @@ if [ "$arch" = arm ]; then
 	# A32 instruction does.
 	vfp=$(grep -cE '^[[:space:]]+[0-9a-f]+:[[:space:]]+v[a-z0-9.]*([[:space:]]|$)' "$dis" || true)
 	result "$([ "$vfp" = 0 ] && echo 0 || echo 1)" "$flavour: hmkit_port has no VFP/NEON instruction" "$vfp of them"
+	# hmkit's Rust has unwind tables (Kbuild: -Cforce-unwind-tables=y,
+	# where the kernel's Makefile says n), so that ARM's unwinder gets
+	# through its frames (kmemleak's and lockdep's stack traces, warnings):
+	# nearly every function has an .ARM.exidx entry that is not
+	# EXIDX_CANTUNWIND (without the flag: 206 entries, all cantunwind).
+	obj=$HMKIT_BUILD/$flavour/module/src/hmkit.o
+	entries=$(readelf -uW "$obj" | grep -cE '^0x[0-9a-f]+( <[^>]*>)?: ' || true)
+	cant=$(readelf -uW "$obj" | grep -c 'cantunwind' || true)
+	funcs=$(readelf -sW "$obj" | awk '$4 == "FUNC" && $7 != "UND"' | wc -l)
+	result "$([ $(((entries - cant) * 10)) -ge $((funcs * 9)) ] && [ "$funcs" -gt 0 ] && echo 0 || echo 1)" \
+		"$flavour: hmkit's Rust functions have ARM unwind tables" "$((entries - cant)) unwindable entries ($cant cantunwind) for $funcs functions"
 	[ $fails = 0 ]
 	exit
 fi

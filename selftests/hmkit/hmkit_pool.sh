@@ -7,7 +7,7 @@
 hmkit_require_vm
 
 ktap_print_header
-ktap_set_plan 24
+ktap_set_plan 25
 
 D=$HMKIT_DEBUGFS
 C=$D/control
@@ -98,6 +98,31 @@ if [ "$r" = ETIMEDOUT ] && [ "$(hmkit_obj page $x pool_maps)" = 1 ] && [ "$(hmki
 	ktap_test_pass holder_waiting_for_second_times_out
 else
 	hmkit_fail holder_waiting_for_second_times_out "$r, x maps $(hmkit_obj page $x pool_maps), y maps $(hmkit_obj page $y pool_maps)"
+fi
+
+# A task waiting for a slot, as /proc/PID/stack unwinds it: hmkit's frames,
+# and below them the write(2) that asked. It times out as above, leaving
+# the pool as it was. ARM saves no stack of another task on SMP
+# (arch/arm/kernel/stacktrace.c: it could be running); there
+# tools/port-check.sh checks the unwind tables its unwinder needs.
+case "$(uname -m)" in
+arm*) arm=1 ;;
+*) arm= ;;
+esac
+if [ -n "$arm" ] && [ "$(grep -c '^processor' /proc/cpuinfo)" -gt 1 ]; then
+	hmkit_skip waiter_stack_unwinds_through_hmkit "ARM keeps no stack trace of another task on SMP; tools/port-check.sh checks hmkit's unwind tables"
+else
+	echo 3000 >$P/wait_ms
+	hmkit_ctl pool-map $y 2>/dev/null &
+	waiter=$!
+	sleep 1
+	st=$(cat /proc/$waiter/stack 2>&1)
+	wait $waiter
+	if echo "$st" | grep -q '\[hmkit\]' && echo "$st" | grep -Eq '(ksys|vfs)_write' && [ "$(hmkit_obj page $y pool_maps)" = 0 ]; then
+		ktap_test_pass waiter_stack_unwinds_through_hmkit
+	else
+		hmkit_fail waiter_stack_unwinds_through_hmkit "$(echo "$st" | tr '\n' ' ')"
+	fi
 fi
 hmkit_ctl pool-unmap $x
 

@@ -381,13 +381,15 @@ pub fn notes(arch: &str) -> &'static str {
     }
 }
 
-/// On ARMv7 the kernel counts none of these events.
+/// On ARMv7 none of these events is counted where hmkit can read it.
 pub const ARM_NOTES: &str = "\
-events per op: none on ARMv7. The TLB counters of /proc/vmstat come with CONFIG_DEBUG_TLBFLUSH, which is x86's, and
-the kernel's own range flushes (flush_tlb_kernel_range) are broadcast by the CPU (TLBIMVAIS, ARMv7's multiprocessing
-extensions), not sent as IPIs, so the kernel's columns are empty. hmkit's pool flushes with on_each_cpu +
-local_flush_tlb_kernel_page/local_flush_tlb_all (flush_tlb_kernel_range is not exported to modules); the `hmkit`
-column is the pool's own count (for kmap and kmap_hit: pkmap wraps hmkit saw).
+events per op: none on ARMv7. The TLB counters of /proc/vmstat come with CONFIG_DEBUG_TLBFLUSH, which is x86's; the
+kernel's own range flushes (flush_tlb_kernel_range) are broadcast by the CPU (TLBIMVAIS, ARMv7's multiprocessing
+extensions) without IPIs; ARM counts the IPIs it does send (function calls: on_each_cpu, hmkit's pool flush among
+them) in its own descriptors, which /proc/interrupts shows as IPI rows but hmkit cannot read from a module. So the
+kernel's columns are empty. hmkit's pool flushes with on_each_cpu + local_flush_tlb_kernel_page/local_flush_tlb_all
+(flush_tlb_kernel_range is not exported to modules); the `hmkit` column is the pool's own count (for kmap and
+kmap_hit: pkmap wraps hmkit saw).
 ";
 
 /// What the columns mean on x86, printed under every table.

@@ -116,8 +116,9 @@ impl Census {
     /// workload's classes peak at different moments (slab grows while the
     /// page cache is dropped), so the peaks of two runs of it compare class
     /// by class where their busiest samples, caught at different phases,
-    /// do not. Its rows need not add up to their spanned pages. None
-    /// without samples; an error when the samples' zones differ.
+    /// do not. Its rows need not add up to their spanned pages, and its
+    /// total row is the total's own peak, not the sum of the zones' peaks.
+    /// None without samples; an error when the samples' zones differ.
     pub fn peak<'a>(samples: impl IntoIterator<Item = &'a Census>) -> Result<Option<Census>, String> {
         let mut it = samples.into_iter();
         let Some(first) = it.next() else { return Ok(None) };

@@ -135,7 +135,9 @@ const FIXED: [&str; 1] = ["reserved"];
 /// plus (but for reserved frames) their share of what the split's highmem
 /// cannot hold. Not modelled: the HighMem zone's watermarks (it spills a
 /// little earlier), and reserved frames that a larger lowmem takes in
-/// (they are counted where they are now).
+/// (they are counted where they are now). Given class peaks
+/// (`Census::peak`), it adds highmem peaks of different moments, so near
+/// a split's highmem size it overstates the spill (an upper bound).
 pub fn predict_lowmem(reference: &Census, split_highmem: u64) -> BTreeMap<String, u64> {
     let ps = reference.page_size;
     let (low, high) = reference.low_high();
@@ -495,7 +497,7 @@ pub fn check_lines(m: &Matrix) -> (Vec<String>, bool) {
                     mib1(ph)
                 ),
             ),
-            _ => line(Some(false), format!("{} ({}): no what-if of a 3G/1G kernel with {} paging to check", r.flavour, r.split, r.paging)),
+            _ => line(Some(false), format!("{} ({}): no what-if of a 3G/1G {} kernel with {} paging to check", r.flavour, r.split, r.arch, r.paging)),
         }
         if let Some(w) = r.workload.as_ref().filter(|w| w.right.is_some()) {
             let wrong: Vec<String> = w

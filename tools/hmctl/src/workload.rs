@@ -229,14 +229,23 @@ pub struct Run {
     pub vmstat_delta: BTreeMap<String, i64>,
     /// The tools still running at the hang guard, which hmctl stopped.
     pub overran: Vec<String>,
-    /// The swap workload's zram device, read after its tools ended and
-    /// before its reset.
+    /// The swap workload's zram device: once it is swap, before the tools
+    /// start (mkswap's header is stored), and after they ended, before its
+    /// reset.
+    pub zram_start: Option<Zram>,
     pub zram: Option<Zram>,
+}
+
+fn read_zram() -> Result<Zram, String> {
+    std::fs::read_to_string("/sys/block/zram0/mm_stat").map_err(|e| format!("/sys/block/zram0/mm_stat: {e}")).and_then(|t| Zram::parse(&t))
 }
 
 /// What zram counted of its device (`/sys/block/zramN/mm_stat`;
 /// Documentation/admin-guide/blockdev/zram.rst): its memory is zsmalloc's
-/// pool, so `mem_used_max` bounds the census's zsmalloc pages.
+/// pool (`zs_get_total_pages`), the only one here (no zswap), so the
+/// census's zsmalloc pages follow it; not to the page at every instant: a
+/// zspage page being migrated is counted twice for a moment, and
+/// `mem_used_max` is updated after an allocation, not at it.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Zram {
     /// Bytes stored, uncompressed.
@@ -291,6 +300,8 @@ fn vmstat_delta(before: &[Option<u64>], after: &[Option<u64>]) -> BTreeMap<Strin
 struct Running {
     children: Vec<(String, Child)>,
     undo: Vec<Vec<String>>,
+    /// zram0's counts once it is swap, before the tools start.
+    zram_start: Option<Zram>,
 }
 
 fn sh(cmd: &[&str]) -> Result<(), String> {
@@ -335,7 +346,7 @@ fn fio_file(name: &str, dir: &Path, mib: u64, seconds: f64) -> Vec<String> {
 }
 
 fn start(name: &str, mib: u64, seconds: f64, dir: &Path) -> Result<Running, String> {
-    let mut r = Running { children: Vec::new(), undo: Vec::new() };
+    let mut r = Running { children: Vec::new(), undo: Vec::new(), zram_start: None };
     let secs = seconds.ceil() as u64;
     let add = |r: &mut Running, which: &str| -> Result<(), String> {
         match which {
@@ -382,6 +393,9 @@ fn start(name: &str, mib: u64, seconds: f64, dir: &Path) -> Result<Running, Stri
                 sh(&["mkswap", "-q", "/dev/zram0"])?;
                 sh(&["swapon", "/dev/zram0"])?;
                 r.undo.push(words("swapoff /dev/zram0"));
+                // mkswap's header page is stored already (not one repeated
+                // word: it has a signature and a UUID), in zsmalloc.
+                r.zram_start = Some(read_zram()?);
                 // Anonymous pages pushed out to zram (MADV_PAGEOUT) and back in,
                 // beside anonymous memory that stays.
                 r.children.push(spawn(words(&format!("stress-ng --pageswap 2 --timeout {secs}s --quiet")))?);
@@ -514,16 +528,13 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
     let vmstat_after = read_vmstat();
     let kmap_result = if traced { kmaps::stop(fs).and_then(|()| kmaps::Kmaps::parse(&fs.read("kmaps")?).map(Some)) } else { Ok(None) };
     // zram counts until its reset, which stop() does.
-    let zram = if name == "swap" {
-        std::fs::read_to_string("/sys/block/zram0/mm_stat").map_err(|e| format!("/sys/block/zram0/mm_stat: {e}")).and_then(|t| Zram::parse(&t)).map(Some)
-    } else {
-        Ok(None)
-    };
+    let zram = if name == "swap" { read_zram().map(Some) } else { Ok(None) };
+    let zram_start = r.zram_start.take();
     stop(&mut r);
-    let zram = zram?;
     let after = after?;
     let kmaps = kmap_result?;
     let vmstat_after = vmstat_after?;
+    let zram = zram?;
     let vmstat_delta = vmstat_delta(&vmstat_before, &vmstat_after);
     let mut peak_delta_mib = BTreeMap::new();
     let mut after_delta_mib = BTreeMap::new();
@@ -553,6 +564,7 @@ pub fn run(fs: &Debugfs, name: &str, mib: u64, seconds: f64, interval: f64, dir:
         peak_highmem_mib,
         vmstat_delta,
         overran,
+        zram_start,
         zram,
     })
 }
@@ -587,8 +599,9 @@ pub fn render_run(r: &Run) -> String {
         let ps = r.before.census.page_size.max(1);
         let peak_pages = (r.peak_delta_mib.get("zsmalloc").copied().unwrap_or(0.0) * (1u64 << 20) as f64 / ps as f64).round() as i64;
         s += &format!(
-            "zram0 (mm_stat, read before its reset): most memory used {} pages ({} KiB), the census's zsmalloc peak {:+} pages; \
-{} KiB stored in {} KiB, {} same-filled pages, {} huge pages\n",
+            "zram0 (mm_stat): {} pages used once it was swap, before the tools; most memory used {} pages ({} KiB), \
+the census's zsmalloc peak {:+} pages; at the end {} KiB stored in {} KiB, {} same-filled pages, {} huge pages\n",
+            r.zram_start.as_ref().map_or(0, |z| z.mem_used_total / ps),
             z.mem_used_max / ps,
             z.mem_used_max >> 10,
             peak_pages,
@@ -736,13 +749,14 @@ mod tests {
                 &crate::events::vmstat_counters("nr_free_pages 1\npgfault 16600\npswpin 3\npswpout 7\npswpout_bogus x\n", &VMSTAT),
             ),
             overran: vec!["fio --name=x".into()],
+            zram_start: Some(Zram::parse("4096 60 4096 0 4096 0 0 0 0\n").unwrap()),
             zram: Some(Zram::parse("118784 3072 28672 0 32768 5 0 1 0\n").unwrap()),
         };
         let t = render_run(&r);
         assert!(t.contains("anon") && t.contains("+64.0"), "{t}");
         assert!(t.contains("system-wide; pgpgout in KiB): pgfault +16500, pswpin +0, pswpout +7\n"), "{t}");
         assert!(t.contains("Stopped by hmctl, still running at the hang guard: fio --name=x\n"), "{t}");
-        assert!(t.contains("zram0 (mm_stat, read before its reset): most memory used 8 pages (32 KiB), the census's zsmalloc peak +0 pages; 116 KiB stored in 3 KiB, 5 same-filled pages, 1 huge pages\n"), "{t}");
+        assert!(t.contains("zram0 (mm_stat): 1 pages used once it was swap, before the tools; most memory used 8 pages (32 KiB), the census's zsmalloc peak +0 pages; at the end 116 KiB stored in 3 KiB, 5 same-filled pages, 1 huge pages\n"), "{t}");
         assert!(Zram::parse("1 2 3").unwrap_err().contains("3 fields"));
         assert!(Zram::parse("1 2 3 4 x 6 7 8").unwrap_err().contains("'x'"));
         assert!(t.contains("What this workload kmaps") && t.contains("hmkit_kmap+0x9/0x10"), "{t}");
