@@ -503,7 +503,8 @@ split_suite() {
 # arm_suite FL: hmkit on 32-bit ARM (an @arm flavour) in make test: what
 # the compiled port module must contain, the port's own tests, the layout
 # against ARM's page-table dump, zones, census, what-if, explain, the
-# wrappers, the pool and its stress, kmap tracing, and the kernel's Rust
+# wrappers, the pool and its stress, kmap tracing, failure injection aimed
+# at hmkit (which needs its Rust's unwind tables), and the kernel's Rust
 # doctests. (make matrix runs the whole suite on every ARM flavour.)
 arm_suite() {
 	local fl=$1 rc
@@ -517,7 +518,7 @@ arm_suite() {
 	set +e
 	"$HMKIT_ROOT/qemu/run.sh" --flavour "$fl" --no-build --timeout 1800 -- /selftests/hmkit/run_tests.sh \
 		hmkit_basic.sh hmkit_port.sh hmkit_zones.sh hmkit_layout.sh hmkit_census.sh hmkit_explain.sh hmkit_draw.sh \
-		hmkit_vmalloc.sh hmkit_kmap.sh hmkit_pool.sh hmkit_selftest.sh hmkit_kmaps.sh hmkit_kmemleak.sh 2>&1 | tee "$work/arm-$fl.log"
+		hmkit_vmalloc.sh hmkit_kmap.sh hmkit_pool.sh hmkit_selftest.sh hmkit_kmaps.sh hmkit_faults.sh hmkit_kmemleak.sh 2>&1 | tee "$work/arm-$fl.log"
 	rc=${PIPESTATUS[0]}
 	set -e
 	add_suite "$work/arm-$fl.log" "$fl"
