@@ -79,6 +79,7 @@ if [ "$arch" = arm ]; then
 	# nearly every function has an .ARM.exidx entry that is not
 	# EXIDX_CANTUNWIND (without the flag: 206 entries, all cantunwind).
 	obj=$HMKIT_BUILD/$flavour/module/src/hmkit.o
+	[ -f "$obj" ] || die "$obj is missing: run tools/build-module.sh $flavour"
 	entries=$(readelf -uW "$obj" | grep -cE '^0x[0-9a-f]+( <[^>]*>)?: ' || true)
 	cant=$(readelf -uW "$obj" | grep -c 'cantunwind' || true)
 	funcs=$(readelf -sW "$obj" | awk '$4 == "FUNC" && $7 != "UND"' | wc -l)

@@ -76,7 +76,9 @@ run metadata at_least metadata slab 3 1
 # Pages paged out to zram (stress-ng --pageswap: MADV_PAGEOUT, each page
 # kept out until the stressor unmaps its list): zsmalloc, zram's pool,
 # holds them compressed. The swap report reads zram's mm_stat once it is
-# swap (mkswap's header page is stored by then) and at the end. When the
+# swap (mkswap's header page is stored by then: the most used so far is
+# the start) and at the end; the census's peak counts from before zram
+# was set up, with no zsmalloc (zram is its only user here). When the
 # pool grew past the header, the census's zsmalloc peak must have grown
 # past it too, and by no more than zram counted at most (mem_used_max;
 # 8 pages of slack: a zspage page in migration counts twice for a moment,

@@ -30,8 +30,15 @@ end_session() {
 	left=$(session_pids "$1")
 	[ -z "$left" ] || kill -KILL $left 2>/dev/null
 }
-pid=
-trap '[ -z "$pid" ] || end_session $pid; exit 130' INT TERM
+pid= watchdog=
+# The runner stopped: the test's session and its watchdog end too.
+stopped() {
+	[ -z "$watchdog" ] || kill -TERM -$watchdog 2>/dev/null
+	[ -z "$pid" ] || end_session $pid
+	exit $1
+}
+trap 'stopped 130' INT
+trap 'stopped 143' TERM
 echo "TAP version 13"
 echo "1..$#"
 n=0 rc=0
@@ -47,13 +54,18 @@ for t in "$@"; do
 	# $! is the session), so that a timeout ends what it started too (a
 	# fio or stress-ng it was waiting for would run on into the next
 	# test), and nothing it left behind outlives it.
+	# At the timeout the watchdog signals the test's shell only: the
+	# rest of the session gets its one SIGTERM from end_session (a second
+	# would kill hmctl in its cleanup). The watchdog is a session too, so
+	# that its sleep ends with it.
 	setsid sh "./$t" >"$out" 2>&1 &
 	pid=$!
-	(sleep "$t_timeout" && kill -TERM -$pid 2>/dev/null) &
+	setsid sh -c 'sleep "$1" && kill -TERM "$2" 2>/dev/null' sh "$t_timeout" "$pid" &
 	watchdog=$!
 	wait $pid
 	r=$?
-	kill $watchdog 2>/dev/null
+	kill -TERM -$watchdog 2>/dev/null
+	watchdog=
 	end_session $pid
 	pid=
 	sed 's/^/# /' "$out"

@@ -601,7 +601,7 @@ pub fn render_run(r: &Run) -> String {
         s += &format!(
             "zram0 (mm_stat): {} pages used once it was swap, before the tools; most memory used {} pages ({} KiB), \
 the census's zsmalloc peak {:+} pages; at the end {} KiB stored in {} KiB, {} same-filled pages, {} huge pages\n",
-            r.zram_start.as_ref().map_or(0, |z| z.mem_used_total / ps),
+            r.zram_start.as_ref().map_or(0, |z| z.mem_used_max / ps),
             z.mem_used_max / ps,
             z.mem_used_max >> 10,
             peak_pages,
