@@ -20,12 +20,15 @@ ktap_set_plan 5
 
 D=$HMKIT_DEBUGFS
 settle() { sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1; }
-# vmalloc'd pages, less kernel stacks (alloc_thread_stack_node, where the
-# kernel vmallocs them: ARM, CONFIG_VMAP_STACK), which follow the number
-# of tasks (a new kworker is 2 pages on ARM) and the per-CPU cache of
-# freed stacks, not hmkit.
+# vmalloc'd pages, less kernel stacks (CONFIG_VMAP_STACK, as on ARM:
+# vmallocinfo names their caller copy_process, into which
+# alloc_thread_stack_node is inlined, or that function itself), which
+# follow the number of tasks (kworkers come and go: 2 to 7 more stacks,
+# 2 pages each, after the cycles on ARM) and the per-CPU cache of freed
+# stacks, not hmkit (which starts no task that outlives an operation).
 vm_pages() {
-	awk '!/alloc_thread_stack_node/ { for (i = 1; i <= NF; i++) if ($i ~ /^pages=/) { sub("pages=", "", $i); s += $i } }
+	awk '!/ (copy_process|dup_task_struct|alloc_thread_stack_node)\+/ {
+			for (i = 1; i <= NF; i++) if ($i ~ /^pages=/) { sub("pages=", "", $i); s += $i } }
 		END { print s + 0 }' /proc/vmallocinfo
 }
 # Free pages, including those parked on the per-CPU lists (zoneinfo
