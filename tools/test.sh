@@ -504,8 +504,7 @@ split_suite() {
 # the compiled port module must contain, the port's own tests, the layout
 # against ARM's page-table dump, zones, census, what-if, explain, the
 # wrappers, the pool and its stress, kmap tracing, failure injection aimed
-# at hmkit (which needs its Rust's unwind tables), and the kernel's Rust
-# doctests. (make matrix runs the whole suite on every ARM flavour.)
+# at hmkit, and the kernel's Rust doctests. (make matrix runs the whole suite on every ARM flavour.)
 arm_suite() {
 	local fl=$1 rc
 	build_flavour "$fl" || return 0
